@@ -21,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import asyncpg
@@ -47,14 +48,16 @@ class PgClusterError(AlignError):
     """The local cluster could not be found, initialised, started or stopped."""
 
 
-def find_pg_bin(environ: dict[str, str] | None = None) -> Path:
+def find_pg_bin(
+    environ: Mapping[str, str] | None = None, *, system_root: Path = Path("/usr/lib/postgresql")
+) -> Path:
     """Locate the folder holding ``initdb``: PG_BIN, then ``pg_config --bindir``, then the
     newest ``/usr/lib/postgresql/*/bin``."""
     env = os.environ if environ is None else environ
     candidates: list[Path] = []
     if env.get("PG_BIN"):
         candidates.append(Path(env["PG_BIN"]))
-    pg_config = shutil.which("pg_config")
+    pg_config = shutil.which("pg_config", path=env.get("PATH"))
     if pg_config:
         try:
             out = subprocess.run(
@@ -64,7 +67,7 @@ def find_pg_bin(environ: dict[str, str] | None = None) -> Path:
         except (OSError, subprocess.SubprocessError):
             pass
     versions = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
+        system_root.glob("*/bin"),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
         reverse=True,
     )
@@ -91,6 +94,21 @@ def _server_user() -> str | None:
     )
 
 
+def process_alive(pid: int) -> bool:
+    """True if ``pid`` runs (a zombie left for an init that does not reap counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -115,7 +133,7 @@ class PgCluster:
     # ----------------------------------------------------------------- lifecycle
     @classmethod
     async def start_ephemeral(cls, *, parent: Path | None = None) -> PgCluster:
-        """A new throwaway cluster in a temporary folder, started; ``stop(delete=True)`` removes it."""
+        """A new throwaway cluster in a temporary folder, started; ``stop(delete=True)`` ends it."""
         base = Path(tempfile.mkdtemp(prefix="align-pg-", dir=parent))
         cluster = cls(base, ephemeral=True)
         try:
@@ -266,12 +284,8 @@ class PgCluster:
         pid = self.postmaster_pid()
         if pid is None:
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not process_alive(pid):
             return None
-        except PermissionError:
-            pass
         lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
         return int(lines[3]) if len(lines) > 3 and lines[3].isdigit() else None
 

@@ -1,0 +1,340 @@
+"""The bot's own persistence (asyncpg): runs, steps, decisions, recovery actions, audit events.
+
+Every state change is a conditional update (``UPDATE … WHERE state = ANY($from) RETURNING``):
+a duplicate event (a double click, a Slack retry, a second replica) finds the run already moved
+and changes nothing. "One active run per target" is enforced by a partial unique index, so two
+requests racing for one target cannot both win, whichever replica they reach.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from bot.errors import RunRefused, StoreError
+from bot.secrets import mask_url
+from bot.store.migrate import apply_migrations
+from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
+from bot.workflow.run import ACTIVE_STATES, RunState
+
+_RUN_COLUMNS = (
+    "target", "mode", "state", "requested_by", "requested_via", "channel", "message_ts",
+    "finished_at", "git_commit", "sql_text", "sql_sha256", "prod_fingerprint", "snapshot_id",
+    "approval_expires_at", "remind_at", "outcome", "error", "resumed_from", "data",
+)  # fmt: skip
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Short, sortable, typeable: ``20261124-3f9a1c``."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%d}-{secrets.token_hex(3)}"
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+class Store:
+    """Async access to the state database. Create with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, pool: asyncpg.Pool, *, label: str) -> None:
+        self._pool = pool
+        self.label = label
+
+    @classmethod
+    async def open(cls, url: str, *, migrate: bool = True, max_size: int = 10) -> Store:
+        label = mask_url(url)
+        try:
+            pool = await asyncpg.create_pool(
+                url, min_size=1, max_size=max_size, init=_init_connection, timeout=10
+            )
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            raise StoreError(f"state database {label} is not reachable: {exc}") from exc
+        store = cls(pool, label=label)
+        if migrate:
+            try:
+                async with pool.acquire() as conn:
+                    await apply_migrations(conn)
+            except BaseException:
+                await pool.close()
+                raise
+        return store
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def ping(self) -> None:
+        """Raise StoreError unless the state database answers within 2 s."""
+        try:
+            async with self._pool.acquire(timeout=2) as conn:
+                await conn.fetchval("SELECT 1", timeout=2)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            raise StoreError(f"state database {self.label} does not answer: {exc}") from exc
+
+    # ------------------------------------------------------------------ runs
+    async def create_run(
+        self,
+        *,
+        target: str,
+        mode: str,
+        requested_by: str,
+        requested_via: str,
+        channel: str | None = None,
+        resumed_from: str | None = None,
+        run_id: str | None = None,
+    ) -> Run:
+        """Record a new run in ``requested``; RunRefused names the holder if the target is busy."""
+        run_id = run_id or new_run_id()
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                row = await conn.fetchrow(
+                    """INSERT INTO align_run (id, target, mode, state, requested_by, requested_via,
+                                              channel, resumed_from)
+                       VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7) RETURNING *""",
+                    run_id, target, mode, requested_by, requested_via, channel, resumed_from,
+                )  # fmt: skip
+                await self._audit(conn, requested_by, "run.requested", run_id=run_id, target=target,
+                                  detail={"via": requested_via})  # fmt: skip
+        except asyncpg.UniqueViolationError as exc:
+            holder = await self.active_run(target)
+            if holder is None:  # it finished in between; the caller may simply try again
+                raise RunRefused(f"target '{target}' was busy; try again") from exc
+            raise RunRefused(
+                f"target '{target}' is busy: run {holder.id} requested by "
+                f"<@{holder.requested_by}> is in {holder.state.value}"
+            ) from exc
+        return _run(row)
+
+    async def get_run(self, run_id: str) -> Run | None:
+        row = await self._pool.fetchrow("SELECT * FROM align_run WHERE id = $1", run_id)
+        return _run(row) if row else None
+
+    async def active_run(self, target: str) -> Run | None:
+        row = await self._pool.fetchrow(
+            "SELECT * FROM align_run WHERE target = $1 AND state = ANY($2::text[])",
+            target, [s.value for s in ACTIVE_STATES],
+        )  # fmt: skip
+        return _run(row) if row else None
+
+    async def list_runs(self, *, target: str | None = None, limit: int = 10) -> list[Run]:
+        rows = await self._pool.fetch(
+            """SELECT * FROM align_run WHERE ($1::text IS NULL OR target = $1)
+               ORDER BY created_at DESC, id DESC LIMIT $2""",
+            target, limit,
+        )  # fmt: skip
+        return [_run(r) for r in rows]
+
+    async def runs_in_states(self, states: Iterable[RunState]) -> list[Run]:
+        rows = await self._pool.fetch(
+            "SELECT * FROM align_run WHERE state = ANY($1::text[]) ORDER BY created_at",
+            [s.value for s in states],
+        )
+        return [_run(r) for r in rows]
+
+    async def last_successful_run(self, target: str, *, before: datetime) -> Run | None:
+        row = await self._pool.fetchrow(
+            """SELECT * FROM align_run WHERE target = $1 AND state = 'done'
+               AND outcome = 'IN SYNC' AND created_at < $2 ORDER BY created_at DESC LIMIT 1""",
+            target, before,
+        )  # fmt: skip
+        return _run(row) if row else None
+
+    async def transition(
+        self,
+        run_id: str,
+        *,
+        from_states: Iterable[RunState],
+        to_state: RunState,
+        actor: str = "align-bot",
+        **fields: Any,
+    ) -> Run | None:
+        """Move the run to ``to_state`` only if it is in one of ``from_states``; set ``fields``
+        too. Returns the updated run, or None when it was not in those states (nothing changed)."""
+        sets, args = _assignments(fields, start=3)
+        sets.append("state = $2")
+        sets.append("updated_at = now()")
+        if to_state in (RunState.DONE, RunState.REJECTED, RunState.CANCELLED, RunState.FAILED,
+                        RunState.INTERRUPTED):  # fmt: skip
+            sets.append("finished_at = coalesce(finished_at, now())")
+        from_list = [s.value for s in from_states]
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                f"UPDATE align_run SET {', '.join(sets)} "
+                f"WHERE id = $1 AND state = ANY(${len(args) + 3}::text[]) RETURNING *",
+                run_id, to_state.value, *args, from_list,
+            )  # fmt: skip
+            if row is not None:
+                await self._audit(conn, actor, f"run.{to_state.value}", run_id=run_id,
+                                  target=row["target"], sql_sha256=row["sql_sha256"])  # fmt: skip
+        return _run(row) if row else None
+
+    async def update_run(self, run_id: str, **fields: Any) -> Run:
+        """Set non-state fields. ``data`` is merged into the stored JSON, not replaced."""
+        data = fields.pop("data", None)
+        sets, args = _assignments(fields, start=2)
+        if data is not None:
+            sets.append(f"data = data || ${len(args) + 2}::jsonb")
+            args.append(data)
+        sets.append("updated_at = now()")
+        row = await self._pool.fetchrow(
+            f"UPDATE align_run SET {', '.join(sets)} WHERE id = $1 RETURNING *", run_id, *args
+        )
+        if row is None:
+            raise StoreError(f"run {run_id} does not exist")
+        return _run(row)
+
+    # ------------------------------------------------------------------ steps
+    async def start_step(self, run_id: str, name: str) -> int:
+        """Record a step as running; returns its attempt number (1 for the first try)."""
+        return await self._pool.fetchval(
+            """INSERT INTO align_step (run_id, name, attempt, status)
+               SELECT $1, $2, coalesce(max(attempt), 0) + 1, 'running'
+               FROM align_step WHERE run_id = $1 AND name = $2 RETURNING attempt""",
+            run_id, name,
+        )  # fmt: skip
+
+    async def finish_step(
+        self,
+        run_id: str,
+        name: str,
+        *,
+        status: str,
+        exit_code: int | None = None,
+        output_tail: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        await self._pool.execute(
+            """UPDATE align_step SET status = $3, finished_at = now(), exit_code = $4,
+                      output_tail = $5, detail = detail || $6::jsonb
+               WHERE run_id = $1 AND name = $2
+                 AND attempt = (SELECT max(attempt) FROM align_step
+                                WHERE run_id = $1 AND name = $2)""",
+            run_id, name, status, exit_code, output_tail, detail or {},
+        )  # fmt: skip
+
+    async def record_step(self, run_id: str, name: str, *, status: str, **kw: Any) -> None:
+        """A step recorded in one go (e.g. ``skipped`` with its reason)."""
+        await self.start_step(run_id, name)
+        await self.finish_step(run_id, name, status=status, **kw)
+
+    async def steps(self, run_id: str) -> list[StepRecord]:
+        rows = await self._pool.fetch(
+            "SELECT * FROM align_step WHERE run_id = $1 ORDER BY started_at, name, attempt", run_id
+        )
+        return [StepRecord(**dict(r)) for r in rows]
+
+    # ------------------------------------------------------------------ decisions
+    async def record_decision(
+        self,
+        run_id: str,
+        *,
+        decision: str,
+        user_id: str,
+        reason: str | None = None,
+        sql_sha256: str | None = None,
+        prod_fingerprint: str | None = None,
+        snapshot_id: str | None = None,
+        git_commit: str | None = None,
+        remind_at: datetime | None = None,
+    ) -> Decision | None:
+        """Insert a decision; None if this reviewer already made the same decision on this plan."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                """INSERT INTO align_decision (run_id, decision, user_id, reason, sql_sha256,
+                          prod_fingerprint, snapshot_id, git_commit, remind_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                   ON CONFLICT DO NOTHING RETURNING *""",
+                run_id, decision, user_id, reason, sql_sha256, prod_fingerprint, snapshot_id,
+                git_commit, remind_at,
+            )  # fmt: skip
+            if row is not None:
+                await self._audit(conn, user_id, f"decision.{decision}", run_id=run_id,
+                                  sql_sha256=sql_sha256, detail={"reason": reason})  # fmt: skip
+        return Decision(**dict(row)) if row else None
+
+    async def decisions(self, run_id: str) -> list[Decision]:
+        rows = await self._pool.fetch(
+            "SELECT * FROM align_decision WHERE run_id = $1 ORDER BY id", run_id
+        )
+        return [Decision(**dict(r)) for r in rows]
+
+    # ------------------------------------------------------------------ recovery
+    async def record_recovery(
+        self,
+        run_id: str,
+        *,
+        action: str,
+        user_id: str,
+        note: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> RecoveryAction:
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                """INSERT INTO align_recovery (run_id, action, user_id, note, detail)
+                   VALUES ($1, $2, $3, $4, $5) RETURNING *""",
+                run_id, action, user_id, note, detail or {},
+            )  # fmt: skip
+            await self._audit(conn, user_id, f"recovery.{action}", run_id=run_id,
+                              detail={"note": note})  # fmt: skip
+        return RecoveryAction(**dict(row))
+
+    async def recovery_actions(self, run_id: str) -> list[RecoveryAction]:
+        rows = await self._pool.fetch(
+            "SELECT * FROM align_recovery WHERE run_id = $1 ORDER BY id", run_id
+        )
+        return [RecoveryAction(**dict(r)) for r in rows]
+
+    # ------------------------------------------------------------------ audit
+    async def audit(
+        self,
+        actor: str,
+        action: str,
+        *,
+        run_id: str | None = None,
+        target: str | None = None,
+        sql_sha256: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        async with self._pool.acquire() as conn:
+            await self._audit(conn, actor, action, run_id=run_id, target=target,
+                              sql_sha256=sql_sha256, detail=detail)  # fmt: skip
+
+    async def audit_events(
+        self, *, run_id: str | None = None, limit: int = 500
+    ) -> list[AuditEvent]:
+        rows = await self._pool.fetch(
+            """SELECT * FROM align_audit WHERE ($1::text IS NULL OR run_id = $1)
+               ORDER BY id LIMIT $2""",
+            run_id, limit,
+        )  # fmt: skip
+        return [AuditEvent(**dict(r)) for r in rows]
+
+    @staticmethod
+    async def _audit(conn: asyncpg.Connection, actor: str, action: str, **kw: Any) -> None:
+        await conn.execute(
+            """INSERT INTO align_audit (actor, action, run_id, target, sql_sha256, detail)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            actor, action, kw.get("run_id"), kw.get("target"), kw.get("sql_sha256"),
+            kw.get("detail") or {},
+        )  # fmt: skip
+
+
+def _assignments(fields: dict[str, Any], *, start: int) -> tuple[list[str], list[Any]]:
+    sets, args = [], []
+    for name, value in fields.items():
+        if name not in _RUN_COLUMNS or name in ("state", "data"):
+            raise StoreError(f"cannot set run field {name!r}")
+        args.append(value)
+        sets.append(f"{name} = ${start + len(args) - 1}")
+    return sets, args
+
+
+def _run(row: asyncpg.Record) -> Run:
+    values = dict(row)
+    values["state"] = RunState(values["state"])
+    return Run(**values)

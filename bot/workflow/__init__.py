@@ -1,0 +1,1 @@
+"""The alignment workflow: run model, steps and the runner."""

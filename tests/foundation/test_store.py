@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from bot.errors import RunRefused
+from bot.store import Store
+from bot.store.migrate import apply_migrations, migration_files
+from bot.workflow.run import RunState
+
+
+async def test_store_migrations_run_twice_concurrently_give_one_schema(make_db) -> None:
+    url = await make_db()
+    conns = [await asyncpg.connect(url) for _ in range(2)]
+    try:
+        results = await asyncio.gather(*(apply_migrations(c) for c in conns))
+        versions = [v for v, _, _ in migration_files()]
+        assert sorted(results, key=len) == [[], versions]  # exactly one of them applied each
+        rows = await conns[0].fetch("SELECT version FROM align_schema_version ORDER BY 1")
+        assert [r["version"] for r in rows] == versions
+        assert await apply_migrations(conns[0]) == []  # idempotent
+    finally:
+        for c in conns:
+            await c.close()
+
+
+@pytest.fixture
+async def store(make_db):
+    s = await Store.open(await make_db())
+    yield s
+    await s.close()
+
+
+async def test_store_one_active_run_per_target_names_the_holder(store: Store) -> None:
+    first = await store.create_run(
+        target="prod", mode="builtin", requested_by="U0ALICE01", requested_via="slack"
+    )
+    with pytest.raises(RunRefused, match=rf"busy: run {first.id} requested by <@U0ALICE01>"):
+        await store.create_run(
+            target="prod", mode="builtin", requested_by="U0BOB0002", requested_via="slack"
+        )
+    other = await store.create_run(
+        target="staging", mode="builtin", requested_by="U0BOB0002", requested_via="cli"
+    )
+    assert other.state is RunState.REQUESTED
+    done = await store.transition(first.id, from_states=[RunState.REQUESTED],
+                                  to_state=RunState.CANCELLED)  # fmt: skip
+    assert done is not None and done.finished_at is not None
+    again = await store.create_run(
+        target="prod", mode="builtin", requested_by="U0BOB0002", requested_via="slack"
+    )
+    assert again.id != first.id
+
+
+async def test_store_transition_is_conditional_so_duplicates_change_nothing(store: Store) -> None:
+    run = await store.create_run(
+        target="prod", mode="builtin", requested_by="U1", requested_via="cli"
+    )
+    moved = await store.transition(
+        run.id, from_states=[RunState.REQUESTED], to_state=RunState.PRECONDITIONS,
+        git_commit="abc123",
+    )  # fmt: skip
+    assert moved is not None and moved.state is RunState.PRECONDITIONS
+    assert moved.git_commit == "abc123"
+    duplicate = await store.transition(
+        run.id, from_states=[RunState.REQUESTED], to_state=RunState.PRECONDITIONS
+    )
+    assert duplicate is None
+    events = [e.action for e in await store.audit_events(run_id=run.id)]
+    assert events == ["run.requested", "run.preconditions"]
+
+
+async def test_store_concurrent_transitions_have_one_winner(store: Store) -> None:
+    run = await store.create_run(
+        target="prod", mode="builtin", requested_by="U1", requested_via="cli"
+    )
+    results = await asyncio.gather(*(
+        store.transition(run.id, from_states=[RunState.REQUESTED], to_state=RunState.CANCELLED)
+        for _ in range(8)
+    ))  # fmt: skip
+    assert sum(r is not None for r in results) == 1
+
+
+async def test_store_steps_data_decisions_and_recovery(store: Store) -> None:
+    run = await store.create_run(target="prod", mode="builtin", requested_by="U1",
+                                 requested_via="cli")  # fmt: skip
+    assert await store.start_step(run.id, "diff") == 1
+    await store.finish_step(run.id, "diff", status="failed", exit_code=2, output_tail="boom")
+    assert await store.start_step(run.id, "diff") == 2
+    await store.finish_step(run.id, "diff", status="succeeded", detail={"n": 3})
+    steps = await store.steps(run.id)
+    assert [(s.attempt, s.status) for s in steps] == [(1, "failed"), (2, "succeeded")]
+    assert steps[1].detail == {"n": 3} and steps[1].duration_s is not None
+    await store.update_run(run.id, data={"diff": {"statement_count": 3}})
+    updated = await store.update_run(run.id, data={"notes": ["x"]}, sql_sha256="f" * 64)
+    assert updated.data == {"diff": {"statement_count": 3}, "notes": ["x"]}
+    first = await store.record_decision(run.id, decision="approved", user_id="U2",
+                                        sql_sha256="f" * 64)  # fmt: skip
+    dup = await store.record_decision(run.id, decision="approved", user_id="U2",
+                                      sql_sha256="f" * 64)  # fmt: skip
+    assert first is not None and dup is None
+    assert [d.user_id for d in await store.decisions(run.id)] == ["U2"]
+    await store.record_recovery(run.id, action="manual_intervention", user_id="U3", note="fixed")
+    assert (await store.recovery_actions(run.id))[0].note == "fixed"
+    actions = [e.action for e in await store.audit_events(run_id=run.id)]
+    assert actions[-2:] == ["decision.approved", "recovery.manual_intervention"]
