@@ -14,7 +14,11 @@ from collections.abc import Sequence
 
 from bot.errors import AlignError
 
-COMMAND_MODULES: tuple[str, ...] = ("check_config",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "check_config",
+    "review",
+    "report",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,64 @@
+"""``align review FILE.sql [--against URL] [--json]``: the SQL analyzer from a terminal.
+
+Exit code 0 whatever the verdict (the verdict is data: read it from the output or ``--json``);
+1 when the input cannot be read or the ``--against`` database cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from bot.errors import ReviewInputError
+from bot.review.analyze import analyze
+from bot.review.model import Review
+from bot.review.render import render_review_text
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("review", help="analyze a SQL migration script for destructive changes")
+    p.add_argument("file", help="SQL script to review ('-' reads standard input)")
+    p.add_argument(
+        "--against", metavar="URL", help="database to estimate the impact on (read-only)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--statement-timeout-ms",
+        type=int,
+        default=5000,
+        help="statement_timeout for each impact query (default 5000)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    sql = read_script(args.file)
+    review = analyze(sql)
+    if args.against:
+        review = asyncio.run(_with_impact(review, args.against, args.statement_timeout_ms))
+    if args.json:
+        json.dump(review.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_review_text(review, source=args.file))
+    return 0
+
+
+def read_script(name: str) -> str:
+    """The script's text; ReviewInputError (exit 1) when it cannot be read as UTF-8 text."""
+    try:
+        if name == "-":
+            return sys.stdin.read()
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReviewInputError(f"cannot read {name}: {exc}") from exc
+
+
+async def _with_impact(review: Review, url: str, timeout_ms: int) -> Review:
+    from bot.review.impact import estimate_impact
+
+    impacts = await estimate_impact(review, url, statement_timeout_ms=timeout_ms)
+    return review.with_impact(impacts)

@@ -1,0 +1,97 @@
+"""SQL script -> Review: parse once with pglast, run the rules per statement, derive the verdict.
+
+``analyze`` is pure and synchronous and never raises because SQL is unsafe or unparseable: an
+unparseable statement becomes an UNPARSED finding (NEEDS_ATTENTION, never SAFE), and the policy
+(block, require approval) is the workflow's job. ``analyze_in_worker`` is the entry point for async
+callers: parsing a large script is CPU work and must not run on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.review.context import ScriptState, StatementContext
+from bot.review.hazards import Code
+from bot.review.model import Review, ReviewedStatement, destructive_categories
+from bot.review.rules import apply_rules
+from bot.review.script import ParsedStatement, parse_script
+
+__all__ = ["analyze", "analyze_in_worker", "destructive_categories"]
+
+log = logging.getLogger(__name__)
+
+_KIND_NAMES = {
+    "CreateStmt": "CREATE TABLE",
+    "ViewStmt": "CREATE VIEW",
+    "CreateFunctionStmt": "CREATE FUNCTION",
+    "CreateSeqStmt": "CREATE SEQUENCE",
+    "AlterSeqStmt": "ALTER SEQUENCE",
+    "CreateSchemaStmt": "CREATE SCHEMA",
+    "CompositeTypeStmt": "CREATE TYPE",
+    "CreateDomainStmt": "CREATE DOMAIN",
+    "CommentStmt": "COMMENT",
+    "GrantStmt": "GRANT",
+    "SelectStmt": "SELECT",
+    "CreateExtensionStmt": "CREATE EXTENSION",
+    "VariableSetStmt": "SET",
+    "CreatePolicyStmt": "CREATE POLICY",
+}
+
+
+def analyze(sql: str, *, default_schema: str = "public") -> Review:
+    """Review every statement of ``sql``; unqualified names are read as ``default_schema``."""
+    state = ScriptState(default_schema=default_schema)
+    reviewed = tuple(_review_one(parsed, state) for parsed in parse_script(sql))
+    review = Review(reviewed)
+    log.debug("reviewed %d statements: %s", len(reviewed), review.verdict)
+    return review
+
+
+async def analyze_in_worker(sql: str, *, default_schema: str = "public") -> Review:
+    """``analyze`` in a worker thread, so a 20,000-statement script never stalls the loop."""
+    import asyncio  # local: this module stays importable by pure code without an event loop
+
+    return await asyncio.to_thread(analyze, sql, default_schema=default_schema)
+
+
+def _review_one(parsed: ParsedStatement, state: ScriptState) -> ReviewedStatement:
+    in_block = state.transaction_line is not None
+    ctx = StatementContext(index=parsed.index, line=parsed.line, state=state)
+    if parsed.node is None:
+        ctx.kind = "UNPARSED"
+        ctx.find(
+            Code.UNPARSED,
+            _first_words(parsed.sql),
+            f"unparsed — review by hand ({parsed.error})",
+            "fix the syntax, or confirm by hand what this statement does",
+        )
+    else:
+        apply_rules(parsed.node, ctx)
+        if not ctx.kind:
+            ctx.kind = _kind_name(type(parsed.node).__name__)
+    return ReviewedStatement(
+        index=parsed.index,
+        line=parsed.line,
+        sql=parsed.sql,
+        kind=ctx.kind,
+        objects=tuple(ctx.objects),
+        findings=tuple(ctx.findings),
+        hazards=tuple(ctx.hazards),
+        transactional=ctx.transactional,
+        in_transaction_block=in_block and ctx.kind not in ("BEGIN", "START"),
+        details=ctx.details,
+    )
+
+
+def _kind_name(node_name: str) -> str:
+    known = _KIND_NAMES.get(node_name)
+    if known:
+        return known
+    words = re.findall(r"[A-Z][a-z]*", node_name.removesuffix("Stmt"))
+    return " ".join(words).upper() or node_name
+
+
+def _first_words(sql: str, limit: int = 60) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
