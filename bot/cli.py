@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "check_config",
     "review",
     "report",
+    "serve",
 )
 
 

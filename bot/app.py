@@ -1,0 +1,233 @@
+"""The bot's HTTP face: the bolt AsyncApp and the aiohttp application around it.
+
+    POST /slack/events   slash commands, interactivity, events (signature-verified by bolt)
+    GET  /healthz        200 + JSON when the state store answers, 503 + JSON when it does not
+    GET  /metrics        Prometheus text
+
+``build_app`` does no I/O: it wires objects. Resources that need the running loop (the Socket
+Mode connection, the background-task supervisor's shutdown) live in aiohttp ``cleanup_ctx`` and
+are unwound in reverse order when the runner is cleaned up (SIGTERM in ``align serve``).
+Handlers receive a :class:`Deps` and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+import handlers
+from bot.clock import Clock, SystemClock
+from bot.config import Settings, SlackSettings
+from bot.errors import ConfigError, StoreError
+from bot.metrics import CONTENT_TYPE, Metrics
+from bot.slack.client import build_web_client
+from bot.slack.notifier import Notifier
+from bot.store import Store
+from bot.tasks import TaskSupervisor
+from handlers.middleware import request_kind
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "BUNDLE_KEY",
+    "AppBundle",
+    "Deps",
+    "build_app",
+    "startup_problems",
+]
+
+HEALTH_TIMEOUT_S = 3.0
+SHUTDOWN_GRACE_S = 5.0
+
+
+@dataclass
+class Deps:
+    """Everything a handler may use. The workflow runner is added by ``align serve`` later."""
+
+    settings: Settings
+    store: Store
+    notifier: Notifier
+    supervisor: TaskSupervisor
+    metrics: Metrics
+    clock: Clock
+    runner: object | None = None
+
+
+@dataclass
+class AppBundle:
+    bolt: AsyncApp
+    web: web.Application
+    deps: Deps
+    socket_mode: bool
+
+
+BUNDLE_KEY = web.AppKey("align_bundle", AppBundle)
+SOCKET_KEY = web.AppKey("align_socket_mode", AsyncSocketModeHandler)
+
+
+class _DropClientTokenNotice(logging.Filter):
+    """Bolt warns that ``SLACK_BOT_TOKEN`` (read from the environment) is unused because we pass
+    a client built with that same token; the notice is noise, drop it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("As you gave `client` as well")
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("bot.bolt")
+    if not any(isinstance(f, _DropClientTokenNotice) for f in logger.filters):
+        logger.addFilter(_DropClientTokenNotice())
+    return logger
+
+
+def startup_problems(slack: SlackSettings) -> list[str]:
+    """What is missing for the bot to talk to Slack (empty when it can start)."""
+    problems = []
+    if slack.bot_token is None:
+        problems.append("SLACK_BOT_TOKEN: not set (the bot token, xoxb-…)")
+    elif not slack.bot_token.value.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN: expected a bot token starting with xoxb-")
+    if slack.app_token is None and slack.signing_secret is None:
+        problems.append(
+            "SLACK_SIGNING_SECRET: not set (needed to verify requests in HTTP mode; "
+            "or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    if slack.app_token is not None and not slack.app_token.value.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
+    return problems
+
+
+def build_app(
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Clock | None = None,
+    metrics: Metrics | None = None,
+) -> AppBundle:
+    """Wire bolt, handlers and the web routes. Raises ConfigError when Slack settings lack
+    what the chosen mode needs."""
+    problems = startup_problems(settings.slack)
+    if problems:
+        raise ConfigError(problems, source="Slack settings")
+    metrics = metrics or Metrics()
+    client = build_web_client(settings.slack)
+    socket_mode = settings.slack.app_token is not None
+    supervisor = TaskSupervisor(on_failure=lambda _name, _exc: metrics.task_failures.inc())
+    deps = Deps(
+        settings=settings,
+        store=store,
+        notifier=Notifier(client, metrics=metrics),
+        supervisor=supervisor,
+        metrics=metrics,
+        clock=clock or SystemClock(),
+    )
+    secret = settings.slack.signing_secret
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=secret.value if secret else "",
+        process_before_response=False,
+        request_verification_enabled=not socket_mode,
+        logger=_bolt_logger(),
+    )
+    handlers.register(bolt, deps)
+
+    webapp = web.Application()
+    bundle = AppBundle(bolt=bolt, web=webapp, deps=deps, socket_mode=socket_mode)
+    webapp[BUNDLE_KEY] = bundle
+    if not socket_mode:
+        webapp.router.add_post("/slack/events", _slack_events)
+    webapp.router.add_get("/healthz", _healthz)
+    webapp.router.add_get("/metrics", _metrics)
+    webapp.cleanup_ctx.append(_supervisor_ctx)
+    if socket_mode:
+        webapp.cleanup_ctx.append(_socket_mode_ctx)
+    return bundle
+
+
+# --------------------------------------------------------------------------- routes
+async def _slack_events(request: web.Request) -> web.StreamResponse:
+    bundle = request.app[BUNDLE_KEY]
+    started = time.perf_counter()
+    bolt_request = await to_bolt_request(request)
+    kind = request_kind(bolt_request.body)
+    bolt_response = await bundle.bolt.async_dispatch(bolt_request)
+    metrics = bundle.deps.metrics
+    metrics.ack_seconds.observe(time.perf_counter() - started, kind=kind)
+    metrics.requests.inc(kind=kind, status=str(bolt_response.status))
+    return await to_aiohttp_response(bolt_response)
+
+
+async def _healthz(request: web.Request) -> web.StreamResponse:
+    bundle = request.app[BUNDLE_KEY]
+    mode = "socket" if bundle.socket_mode else "http"
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            await bundle.deps.store.ping()
+    except (StoreError, TimeoutError) as exc:
+        log.warning("health check: state store down (%s)", type(exc).__name__)
+        return web.json_response(
+            {"status": "unavailable", "store": "down", "mode": mode}, status=503
+        )
+    except Exception:  # a health probe answers; it never takes the process down
+        log.exception("health check failed unexpectedly")
+        return web.json_response(
+            {"status": "unavailable", "store": "error", "mode": mode}, status=503
+        )
+    return web.json_response(
+        {
+            "status": "ok",
+            "store": "ok",
+            "mode": mode,
+            "background_tasks": bundle.deps.supervisor.running,
+        }
+    )
+
+
+async def _metrics(request: web.Request) -> web.StreamResponse:
+    body = request.app[BUNDLE_KEY].deps.metrics.render()
+    return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
+
+
+# --------------------------------------------------------------------------- lifecycle
+async def _supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[BUNDLE_KEY].deps.supervisor.close(grace=SHUTDOWN_GRACE_S)
+
+
+class _MeasuredSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode with the same request metrics as the HTTP route."""
+
+    metrics: Metrics
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.perf_counter()
+        payload = req.payload if isinstance(req.payload, dict) else {}
+        kind = request_kind(payload)
+        await super().handle(client, req)
+        self.metrics.ack_seconds.observe(time.perf_counter() - started, kind=kind)
+        self.metrics.requests.inc(kind=kind, status="socket")
+
+
+async def _socket_mode_ctx(app: web.Application) -> AsyncIterator[None]:
+    bundle = app[BUNDLE_KEY]
+    token = bundle.deps.settings.slack.app_token
+    assert token is not None  # only installed in socket mode
+    handler = _MeasuredSocketModeHandler(bundle.bolt, token.value, web_client=bundle.bolt.client)
+    handler.metrics = bundle.deps.metrics
+    await handler.connect_async()
+    app[SOCKET_KEY] = handler
+    log.info("socket mode connected")
+    try:
+        yield
+    finally:
+        await handler.close_async()
