@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "review",
     "report",
     "serve",
+    "diff",
 )
 
 

@@ -1,0 +1,303 @@
+"""Differ for constraints, indexes, views, functions, triggers, policies and defaults.
+
+These are the kinds that can be dropped and recreated without losing data, so the
+cascade may replace them when something underneath changes.
+"""
+
+from __future__ import annotations
+
+from bot.schema import model as m
+from bot.schema import sqlgen
+from bot.schema.changeset import ChangeSet
+from bot.schema.model import Key
+from bot.schema.ops import Statement
+from bot.schema.quoting import qualified, quote_ident
+
+__all__ = ["classify_objects", "emit_objects"]
+
+_TRIGGER_STATE = {
+    "D": "DISABLE TRIGGER",
+    "R": "ENABLE REPLICA TRIGGER",
+    "A": "ENABLE ALWAYS TRIGGER",
+    "O": "ENABLE TRIGGER",
+}
+
+
+def _policy_body(p: m.Policy) -> tuple[object, ...]:
+    return (p.permissive, p.command, p.roles, p.using, p.with_check)
+
+
+def _validates(old: m.Constraint, new: m.Constraint) -> bool:
+    return old.definition == new.definition + " NOT VALID"
+
+
+def _function_replaceable(old: m.Function, new: m.Function) -> bool:
+    return (old.kind, old.arguments, old.result) == (new.kind, new.arguments, new.result)
+
+
+def classify_objects(cs: ChangeSet) -> None:
+    old, new = cs.old, cs.new
+    for key, c in old.constraints.items():
+        n = new.constraints.get(key)
+        if n is None:
+            cs.removed.add(key)
+        elif n.definition != c.definition and not _validates(c, n):
+            cs.replaced.add(key)
+    for key, i in old.indexes.items():
+        n = new.indexes.get(key)
+        if n is None:
+            cs.removed.add(key)
+        elif n.definition != i.definition:
+            cs.replaced.add(key)
+    for key, v in old.views.items():
+        n = new.views.get(key)
+        if n is None:
+            cs.removed.add(key)
+        elif (v.materialized, v.definition, v.options) != (n.materialized, n.definition, n.options):
+            cs.replaced.add(key)
+    for key, f in old.functions.items():
+        n = new.functions.get(key)
+        if n is None:
+            cs.removed.add(key)
+        elif n.definition != f.definition and not _function_replaceable(f, n):
+            cs.replaced.add(key)
+    for key, t in old.triggers.items():
+        n = new.triggers.get(key)
+        if n is None:
+            cs.removed.add(key)
+        elif n.definition != t.definition:
+            cs.replaced.add(key)
+    for key, p in old.policies.items():
+        n = new.policies.get(key)
+        if n is None:
+            cs.removed.add(key)
+        elif _policy_body(n) != _policy_body(p):
+            cs.replaced.add(key)
+
+
+def _comment(
+    cs: ChangeSet, key: Key, target: str, old: str | None, new: str | None, *, fresh: bool
+) -> None:
+    if (fresh and new is not None) or (not fresh and old != new):
+        cs.add(
+            Statement(
+                sqlgen.comment_on(target, new),
+                target.split(" ", 1)[1],
+                "comment",
+                requires=frozenset({key}),
+            )
+        )
+
+
+def _fresh(cs: ChangeSet, key: Key, old: object | None) -> bool:
+    return old is None or key in cs.replaced
+
+
+def emit_objects(cs: ChangeSet) -> None:
+    _emit_constraints(cs)
+    _emit_indexes(cs)
+    _emit_views(cs)
+    _emit_functions(cs)
+    _emit_triggers(cs)
+    _emit_policies(cs)
+    _emit_defaults(cs)
+
+
+def _emit_constraints(cs: ChangeSet) -> None:
+    for key, c in sorted(cs.old.constraints.items()):
+        if cs.gone(key) and not cs.table_gone(c.schema, c.table):
+            table = qualified(c.schema, c.table)
+            op = "drop_foreign_key" if c.kind == "f" else "drop_constraint"
+            cs.add(
+                Statement(
+                    f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(c.name)}",
+                    f"{quote_ident(c.name)} ON {table}",
+                    op,
+                    drops=frozenset({key, ("rel", c.schema, c.name)}),
+                )
+            )
+    for key, c in sorted(cs.new.constraints.items()):
+        table = qualified(c.schema, c.table)
+        target = f"CONSTRAINT {quote_ident(c.name)} ON {table}"
+        old = cs.old.constraints.get(key)
+        fresh = _fresh(cs, key, old)
+        if fresh:
+            creates = {key} | ({("rel", c.schema, c.name)} if c.kind in "pux" else set())
+            op = "add_foreign_key" if c.kind == "f" else "add_constraint"
+            cs.add(
+                Statement(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {quote_ident(c.name)} {c.definition}",
+                    target.split(" ", 1)[1],
+                    op,
+                    creates=frozenset(creates),
+                )
+            )
+        elif _validates(old, c):
+            cs.add(
+                Statement(
+                    f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(c.name)}",
+                    target.split(" ", 1)[1],
+                    "validate_constraint",
+                )
+            )
+        _comment(cs, key, target, old and old.comment, c.comment, fresh=fresh)
+
+
+def _emit_indexes(cs: ChangeSet) -> None:
+    for key, i in sorted(cs.old.indexes.items()):
+        if cs.gone(key) and not cs.table_gone(i.schema, i.table):
+            name = qualified(i.schema, i.name)
+            cs.add(
+                Statement(
+                    f"DROP INDEX {name}",
+                    name,
+                    "drop_index",
+                    drops=frozenset({key, ("rel", i.schema, i.name)}),
+                )
+            )
+    for key, i in sorted(cs.new.indexes.items()):
+        name = qualified(i.schema, i.name)
+        old = cs.old.indexes.get(key)
+        fresh = _fresh(cs, key, old)
+        if fresh:
+            sql = i.definition.replace(" ON ONLY ", " ON ", 1)
+            cs.add(
+                Statement(
+                    sql, name, "create_index", creates=frozenset({key, ("rel", i.schema, i.name)})
+                )
+            )
+        _comment(cs, key, f"INDEX {name}", old and old.comment, i.comment, fresh=fresh)
+
+
+def _emit_views(cs: ChangeSet) -> None:
+    for key, v in sorted(cs.old.views.items()):
+        if cs.gone(key):
+            name = qualified(v.schema, v.name)
+            kind = "MATERIALIZED VIEW" if v.materialized else "VIEW"
+            keys = {key, ("rel", v.schema, v.name)} | _view_columns(v)
+            cs.add(Statement(f"DROP {kind} {name}", name, "drop_view", drops=frozenset(keys)))
+    for key, v in sorted(cs.new.views.items()):
+        name = qualified(v.schema, v.name)
+        kind = "MATERIALIZED VIEW" if v.materialized else "VIEW"
+        old = cs.old.views.get(key)
+        fresh = _fresh(cs, key, old)
+        if fresh:
+            keys = {key, ("rel", v.schema, v.name)} | _view_columns(v)
+            cs.add(Statement(sqlgen.create_view(v), name, "create_view", creates=frozenset(keys)))
+        _comment(cs, key, f"{kind} {name}", old and old.comment, v.comment, fresh=fresh)
+        ocols = {} if fresh else dict(old.column_comments)
+        ncols = dict(v.column_comments)
+        for col in sorted(ocols.keys() | ncols.keys()):
+            target = f"COLUMN {name}.{quote_ident(col)}"
+            _comment(cs, key, target, ocols.get(col), ncols.get(col), fresh=fresh)
+
+
+def _view_columns(v: m.View) -> set[Key]:
+    return {("column", v.schema, v.name, c) for c in v.columns}
+
+
+def _function_name(f: m.Function) -> str:
+    return f"{qualified(f.schema, f.name)}({f.identity_args})"
+
+
+def _emit_functions(cs: ChangeSet) -> None:
+    for key, f in sorted(cs.old.functions.items()):
+        if cs.gone(key):
+            kind = "PROCEDURE" if f.kind == "p" else "FUNCTION"
+            cs.add(
+                Statement(
+                    f"DROP {kind} {_function_name(f)}",
+                    _function_name(f),
+                    "drop_function",
+                    drops=frozenset({key}),
+                )
+            )
+    for key, f in sorted(cs.new.functions.items()):
+        old = cs.old.functions.get(key)
+        fresh = _fresh(cs, key, old)
+        body = f.definition.strip()
+        if fresh or old.definition != f.definition:
+            op = "create_function" if fresh else "replace_function"
+            cs.add(Statement(body, _function_name(f), op, creates=frozenset({key})))
+        kind = "PROCEDURE" if f.kind == "p" else "FUNCTION"
+        _comment(
+            cs, key, f"{kind} {_function_name(f)}", old and old.comment, f.comment, fresh=fresh
+        )
+
+
+def _emit_triggers(cs: ChangeSet) -> None:
+    for key, t in sorted(cs.old.triggers.items()):
+        if cs.gone(key) and not cs.table_gone(t.schema, t.table):
+            table = qualified(t.schema, t.table)
+            cs.add(
+                Statement(
+                    f"DROP TRIGGER {quote_ident(t.name)} ON {table}",
+                    f"{quote_ident(t.name)} ON {table}",
+                    "drop_trigger",
+                    drops=frozenset({key}),
+                )
+            )
+    for key, t in sorted(cs.new.triggers.items()):
+        table = qualified(t.schema, t.table)
+        obj = f"{quote_ident(t.name)} ON {table}"
+        old = cs.old.triggers.get(key)
+        fresh = _fresh(cs, key, old)
+        if fresh:
+            cs.add(Statement(t.definition, obj, "create_trigger", creates=frozenset({key})))
+        if (fresh and t.enabled != "O") or (not fresh and old.enabled != t.enabled):
+            sql = f"ALTER TABLE {table} {_TRIGGER_STATE[t.enabled]} {quote_ident(t.name)}"
+            cs.add(Statement(sql, obj, "alter_trigger", requires=frozenset({key})))
+        _comment(cs, key, f"TRIGGER {obj}", old and old.comment, t.comment, fresh=fresh)
+
+
+def _emit_policies(cs: ChangeSet) -> None:
+    for key, p in sorted(cs.old.policies.items()):
+        if cs.gone(key) and not cs.table_gone(p.schema, p.table):
+            table = qualified(p.schema, p.table)
+            cs.add(
+                Statement(
+                    f"DROP POLICY {quote_ident(p.name)} ON {table}",
+                    f"{quote_ident(p.name)} ON {table}",
+                    "drop_policy",
+                    drops=frozenset({key}),
+                )
+            )
+    for key, p in sorted(cs.new.policies.items()):
+        obj = f"{quote_ident(p.name)} ON {qualified(p.schema, p.table)}"
+        old = cs.old.policies.get(key)
+        fresh = _fresh(cs, key, old)
+        if fresh:
+            cs.add(
+                Statement(sqlgen.create_policy(p), obj, "create_policy", creates=frozenset({key}))
+            )
+        _comment(cs, key, f"POLICY {obj}", old and old.comment, p.comment, fresh=fresh)
+
+
+def _emit_defaults(cs: ChangeSet) -> None:
+    """Defaults the cascade replaced (they referred to something rebuilt or retyped)."""
+    for key in sorted(k for k in cs.removed | cs.replaced if k[0] == "default"):
+        _, s, t, c = key
+        col = f"{qualified(s, t)}.{quote_ident(c)}"
+        prefix = f"ALTER TABLE {qualified(s, t)} ALTER COLUMN {quote_ident(c)}"
+        ckey: Key = ("column", s, t, c)
+        if not cs.table_gone(s, t) and not cs.gone(ckey):
+            cs.add(Statement(f"{prefix} DROP DEFAULT", col, "drop_default", drops=frozenset({key})))
+        if key in cs.replaced and not cs.table_gone(s, t) and ckey not in cs.replaced:
+            table = cs.new.tables.get(("table", s, t))
+            if table is None or ("table", s, t) not in cs.old.tables:
+                continue
+            default = next((x.default for x in table.columns if x.name == c), None)
+            if default is not None and _column_existed(cs, s, t, c):
+                cs.add(
+                    Statement(
+                        f"{prefix} SET DEFAULT {default}",
+                        col,
+                        "set_default",
+                        creates=frozenset({key}),
+                    )
+                )
+
+
+def _column_existed(cs: ChangeSet, s: str, t: str, c: str) -> bool:
+    table = cs.old.tables.get(("table", s, t))
+    return table is not None and any(x.name == c for x in table.columns)

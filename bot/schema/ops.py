@@ -1,0 +1,124 @@
+"""Statements and plans: the data the differ produces and the renderer fills in.
+
+A ``Statement`` is one SQL command plus what it does to which object, whether it
+can lose data, and whether it may run inside a transaction. It also carries the
+object keys it drops, creates and requires; ``order.py`` turns those into a graph.
+A ``Plan`` is the ordered list plus warnings about things the engine did not do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.schema.model import Key
+
+__all__ = ["Statement", "Plan", "RANKS"]
+
+# Preferred position of each operation when dependencies allow any order: drops of
+# dependents first, then drops of what they depended on, then creates in the
+# opposite direction. Dependencies always win over this ranking.
+_RANK_ORDER = (
+    "drop_comment",
+    "drop_policy",
+    "drop_trigger",
+    "drop_view",
+    "drop_index",
+    "drop_foreign_key",
+    "drop_constraint",
+    "drop_default",
+    "drop_sequence_owner",
+    "drop_function",
+    "drop_column",
+    "drop_table",
+    "drop_sequence",
+    "drop_domain",
+    "drop_type",
+    "drop_extension",
+    "drop_schema",
+    "create_schema",
+    "create_extension",
+    "alter_extension",
+    "rename_type",
+    "create_type",
+    "alter_type",
+    "create_domain",
+    "alter_domain",
+    "create_sequence",
+    "alter_sequence",
+    "create_function",
+    "replace_function",
+    "create_table",
+    "alter_table",
+    "add_column",
+    "alter_column",
+    "set_default",
+    "drop_old_type",
+    "add_constraint",
+    "validate_constraint",
+    "add_foreign_key",
+    "create_index",
+    "create_view",
+    "create_sequence_owner",
+    "create_trigger",
+    "alter_trigger",
+    "create_policy",
+    "alter_rls",
+    "comment",
+)
+RANKS: dict[str, int] = {name: i for i, name in enumerate(_RANK_ORDER)}
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One SQL command of a plan (without the trailing semicolon)."""
+
+    sql: str
+    object: str
+    operation: str
+    destructive: bool = False
+    transactional: bool = True
+    drops: frozenset[Key] = field(default=frozenset(), compare=False, repr=False)
+    creates: frozenset[Key] = field(default=frozenset(), compare=False, repr=False)
+    requires: frozenset[Key] = field(default=frozenset(), compare=False, repr=False)
+
+    @property
+    def rank(self) -> int:
+        return RANKS.get(self.operation, len(RANKS))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sql": self.sql,
+            "object": self.object,
+            "operation": self.operation,
+            "destructive": self.destructive,
+            "transactional": self.transactional,
+        }
+
+
+@dataclass(slots=True)
+class Plan:
+    """Ordered statements that turn the old schema into the new one."""
+
+    statements: list[Statement] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.statements
+
+    @property
+    def sql(self) -> str:
+        """The whole script; same inputs give the same bytes."""
+        return "".join(f"{s.sql};\n\n" for s in self.statements).rstrip("\n") + (
+            "\n" if self.statements else ""
+        )
+
+    @property
+    def destructive(self) -> bool:
+        return any(s.destructive for s in self.statements)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "statements": [s.to_dict() for s in self.statements],
+            "warnings": list(self.warnings),
+        }

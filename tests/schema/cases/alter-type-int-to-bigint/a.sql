@@ -1,0 +1,2 @@
+CREATE TABLE t (id int PRIMARY KEY, n int);
+INSERT INTO t VALUES (1, 10), (2, 20);

@@ -1,0 +1,2 @@
+CREATE TABLE t (n int CONSTRAINT n_positive CHECK (n >= 0), m int, k int);
+ALTER TABLE t ADD CONSTRAINT k_range CHECK (k BETWEEN 1 AND 5) NOT VALID;

@@ -1,0 +1,2 @@
+CREATE TYPE letters AS ENUM ('a', 'b', 'c');
+CREATE TABLE t (s letters);

@@ -1,0 +1,9 @@
+CREATE SCHEMA s;
+CREATE TYPE s.e AS ENUM ('a');
+CREATE SEQUENCE s.seq;
+CREATE TABLE s.t (id int CONSTRAINT t_pk PRIMARY KEY, n int);
+CREATE INDEX t_n ON s.t (n);
+CREATE VIEW s.v AS SELECT id FROM s.t;
+CREATE FUNCTION s.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+COMMENT ON TABLE s.t IS 'old table comment';
+COMMENT ON COLUMN s.t.n IS 'to be removed';

@@ -1,0 +1,4 @@
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE DOMAIN old_dom AS text;
+CREATE TABLE t (n posint);
+INSERT INTO t VALUES (3);

@@ -1,0 +1,3 @@
+CREATE TYPE color AS ENUM ('blue');
+CREATE TABLE paint (c color);
+INSERT INTO paint VALUES ('blue');

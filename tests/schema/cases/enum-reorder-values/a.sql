@@ -1,0 +1,3 @@
+CREATE TYPE prio AS ENUM ('high', 'low', 'medium');
+CREATE TABLE task (p prio);
+INSERT INTO task VALUES ('low'), ('high');

@@ -1,0 +1,2 @@
+CREATE TYPE prio AS ENUM ('low', 'medium', 'high');
+CREATE TABLE task (p prio);

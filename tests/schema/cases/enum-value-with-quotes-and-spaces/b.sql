@@ -1,0 +1,1 @@
+CREATE TYPE "my enum" AS ENUM ('it''s', 'new ''one''', 'two words');

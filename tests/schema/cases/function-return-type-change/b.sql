@@ -1,0 +1,3 @@
+CREATE FUNCTION f(a int) RETURNS bigint LANGUAGE sql AS 'SELECT a::bigint';
+CREATE TABLE t (n int DEFAULT f(1), CONSTRAINT chk CHECK (f(n) > 0));
+CREATE VIEW v AS SELECT f(n) FROM t;

@@ -1,0 +1,3 @@
+CREATE FUNCTION add1(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 2';
+CREATE FUNCTION greet(name text DEFAULT 'you') RETURNS text LANGUAGE plpgsql STABLE AS $$BEGIN RETURN 'hi ' || name; END$$;
+CREATE FUNCTION add1(x bigint) RETURNS bigint LANGUAGE sql AS 'SELECT x + 1';

@@ -1,0 +1,4 @@
+CREATE TABLE t (a int, b int);
+CREATE INDEX t_a ON t (a);
+ALTER TABLE t ADD CONSTRAINT t_b_uq UNIQUE (b);
+INSERT INTO t VALUES (1, 1);

@@ -1,0 +1,2 @@
+CREATE SCHEMA a;
+CREATE TABLE a.p (id int PRIMARY KEY);

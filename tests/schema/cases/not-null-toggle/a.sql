@@ -1,0 +1,2 @@
+CREATE TABLE t (a int, b int NOT NULL);
+INSERT INTO t VALUES (1, 2);

@@ -1,0 +1,5 @@
+CREATE TABLE m (id int, region text) PARTITION BY LIST (region);
+CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu');
+CREATE TABLE m_us PARTITION OF m FOR VALUES IN ('us');
+CREATE INDEX m_id ON m (id);
+INSERT INTO m VALUES (1, 'eu');

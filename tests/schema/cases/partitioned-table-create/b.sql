@@ -1,0 +1,6 @@
+CREATE TABLE events (id bigint, at date NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE events_rest PARTITION OF events DEFAULT;
+CREATE INDEX events_at ON events (at);
+ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, at);

@@ -1,0 +1,3 @@
+CREATE TABLE d (id int, owner_id int);
+ALTER TABLE d ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON d USING (owner_id > 0);

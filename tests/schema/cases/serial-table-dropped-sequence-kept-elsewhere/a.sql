@@ -1,0 +1,2 @@
+CREATE TABLE a (id serial PRIMARY KEY);
+CREATE TABLE b (id int);

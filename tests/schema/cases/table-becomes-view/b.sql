@@ -1,0 +1,2 @@
+CREATE TABLE base (id int);
+CREATE VIEW thing AS SELECT id FROM base;

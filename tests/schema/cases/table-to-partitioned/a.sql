@@ -1,0 +1,2 @@
+CREATE TABLE log (id int, at date);
+CREATE VIEW recent AS SELECT id FROM log;

@@ -1,0 +1,3 @@
+CREATE TABLE log (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE log_all PARTITION OF log DEFAULT;
+CREATE VIEW recent AS SELECT id FROM log;

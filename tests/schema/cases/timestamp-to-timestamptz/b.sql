@@ -1,0 +1,1 @@
+CREATE TABLE ev (at timestamptz NOT NULL DEFAULT now());

@@ -1,0 +1,3 @@
+CREATE TABLE t (id int, amount bigint);
+CREATE VIEW v AS SELECT id, amount * 2 AS double FROM t;
+CREATE VIEW unrelated AS SELECT id FROM t;
