@@ -14,28 +14,36 @@ from collections.abc import Sequence
 
 from bot.errors import AlignError
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "check_config",
-    "review",
-    "report",
-    "serve",
-    "diff",
-)
+# command name -> module in bot/commands/
+COMMANDS: dict[str, str] = {
+    "serve": "serve",
+    "run": "run",
+    "demo": "demo",
+    "diff": "diff",
+    "review": "review",
+    "report": "report",
+    "check-config": "check_config",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. When ``argv`` names a command, only that command's module is imported: the
+    others pull in the Slack bot and the workflow, which a quick ``align diff`` does not need."""
     parser = argparse.ArgumentParser(
         prog="align",
         description="Safe, reviewable production schema alignment (Slack bot and CLI).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"bot.commands.{name}").register(sub)
+    chosen = next((a for a in argv or () if not a.startswith("-")), None)
+    names = [chosen] if chosen in COMMANDS else list(COMMANDS)
+    for name in names:
+        importlib.import_module(f"bot.commands.{COMMANDS[name]}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

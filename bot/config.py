@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 from bot.secrets import Masker, mask_url
@@ -41,6 +42,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SLACK_PRINCIPAL = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_SENSITIVE_KEY = re.compile(r"PASS|TOKEN|SECRET|KEY|CREDENTIAL|AUTH|PRIVATE|DSN", re.I)
 _TARGET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 
@@ -49,6 +51,8 @@ class Secret:
     """A secret value; ``repr`` and ``str`` never show it. ``masked`` is safe to display."""
 
     value: str = field(repr=False)
+    # False for values that are only configuration (NODE_ENV=production): shown as they are.
+    sensitive: bool = True
 
     def __repr__(self) -> str:
         return "Secret('***')"
@@ -202,13 +206,10 @@ class Settings:
         """A masker that knows every secret value in these settings."""
         values: list[str] = []
         for secret in _secrets_of(self):
-            values.append(secret.value)
-            if "://" in secret.value:
-                from urllib.parse import urlsplit
-
-                pw = urlsplit(secret.value).password
-                if pw:
-                    values.append(pw)
+            if "://" in secret.value:  # a URL: its password is the secret part
+                values.append(urlsplit(secret.value).password or "")
+            elif secret.sensitive:
+                values.append(secret.value)
         return Masker(values)
 
     def target(self, name: str | None) -> Target:
@@ -607,7 +608,7 @@ def _read_commands(r: _Reader, c: dict[str, Any], key: str, base: Path) -> Comma
     checkout = r.str(c, key, "checkout", required=True) or "."
     env_table = r.table(c.get("env"), f"{key}.env")
     env = tuple(
-        (k, Secret(v))
+        (k, Secret(v, sensitive=bool(_SENSITIVE_KEY.search(k))))
         for k in sorted(env_table)
         if (v := r.str(env_table, f"{key}.env", k)) is not None
     )

@@ -28,6 +28,7 @@ class TaskSupervisor:
     def __init__(self, *, on_failure: Callable[[str, BaseException], None] | None = None) -> None:
         self._on_failure = on_failure
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._services: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._idle = asyncio.Event()
         self._idle.set()
@@ -35,22 +36,31 @@ class TaskSupervisor:
 
     @property
     def running(self) -> int:
-        return len(self._tasks)
+        """Tasks doing work now (service loops not counted)."""
+        return len(self._tasks - self._services)
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
-        """Run ``coro`` as a supervised task. Raises SupervisorClosed once shutdown has begun."""
+    def spawn(
+        self, coro: Coroutine[Any, Any, Any], *, name: str, service: bool = False
+    ) -> asyncio.Task[Any]:
+        """Run ``coro`` as a supervised task. Raises SupervisorClosed once shutdown has begun.
+        ``service`` marks a loop meant to run until shutdown: it is cancelled and awaited like
+        any task, but :meth:`wait_idle` does not wait for it."""
         if self._closing:
             coro.close()
             raise SupervisorClosed(f"cannot start {name!r}: the bot is shutting down")
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
-        self._idle.clear()
+        if service:
+            self._services.add(task)
+        else:
+            self._idle.clear()
         task.add_done_callback(self._finished)
         return task
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if not self._tasks:
+        self._services.discard(task)
+        if not self._tasks - self._services:
             self._idle.set()
         if task.cancelled():
             log.info("background task cancelled", extra={"task": task.get_name()})

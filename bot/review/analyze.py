@@ -8,8 +8,12 @@ callers: parsing a large script is CPU work and must not run on the event loop.
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from bot.review.context import ScriptState, StatementContext
 from bot.review.hazards import Code
@@ -48,11 +52,36 @@ def analyze(sql: str, *, default_schema: str = "public") -> Review:
     return review
 
 
+# Scripts at least this long are analysed in a separate process: in a thread, pglast and the
+# rules hold the GIL long enough to delay Slack acks (bench/ack_latency); below it, a thread is
+# cheaper than shipping the result between processes.
+PROCESS_THRESHOLD_CHARS = 100_000
+_pool: ProcessPoolExecutor | None = None
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    """One long-lived worker process (spawned, not forked: the parent runs threads and a loop)."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _pool
+
+
 async def analyze_in_worker(sql: str, *, default_schema: str = "public") -> Review:
-    """``analyze`` in a worker thread, so a 20,000-statement script never stalls the loop."""
+    """``analyze`` off the event loop: a worker thread for ordinary scripts, a worker process
+    for large ones, so a 20,000-statement script never stalls the loop."""
     import asyncio  # local: this module stays importable by pure code without an event loop
 
-    return await asyncio.to_thread(analyze, sql, default_schema=default_schema)
+    if len(sql) < PROCESS_THRESHOLD_CHARS:
+        return await asyncio.to_thread(analyze, sql, default_schema=default_schema)
+    loop = asyncio.get_running_loop()
+    job = functools.partial(analyze, sql, default_schema=default_schema)
+    try:
+        return await loop.run_in_executor(_process_pool(), job)
+    except BrokenProcessPool:  # the worker died (OOM killer, ...): start a new one next time
+        global _pool
+        _pool = None
+        return await asyncio.to_thread(job)
 
 
 def _review_one(parsed: ParsedStatement, state: ScriptState) -> ReviewedStatement:

@@ -33,6 +33,8 @@ class Run:
     error: str | None = None
     resumed_from: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    owner: str | None = None
+    heartbeat_at: datetime | None = None
 
     @property
     def is_final(self) -> bool:
@@ -94,3 +96,27 @@ class AuditEvent:
     target: str | None
     sql_sha256: str | None
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One firing of a scheduled job, as claimed by the replica that ran it."""
+
+    job: str
+    fired_at: datetime
+    owner: str
+    started_at: datetime
+    finished_at: datetime | None
+    result: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class DriftState:
+    """What the drift watch last saw on a target (signature is None while in sync)."""
+
+    target: str
+    signature: str | None
+    in_sync: bool
+    statements: int
+    checked_at: datetime
+    alerted_at: datetime | None

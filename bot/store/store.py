@@ -19,14 +19,40 @@ import asyncpg
 from bot.errors import RunRefused, StoreError
 from bot.secrets import mask_url
 from bot.store.migrate import apply_migrations
-from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
+from bot.store.records import (
+    AuditEvent,
+    Decision,
+    DriftState,
+    JobRun,
+    RecoveryAction,
+    Run,
+    StepRecord,
+)
 from bot.workflow.run import ACTIVE_STATES, RunState
 
 _RUN_COLUMNS = (
-    "target", "mode", "state", "requested_by", "requested_via", "channel", "message_ts",
-    "finished_at", "git_commit", "sql_text", "sql_sha256", "prod_fingerprint", "snapshot_id",
-    "approval_expires_at", "remind_at", "outcome", "error", "resumed_from", "data",
-)  # fmt: skip
+    "target",
+    "mode",
+    "state",
+    "requested_by",
+    "requested_via",
+    "channel",
+    "message_ts",
+    "finished_at",
+    "git_commit",
+    "sql_text",
+    "sql_sha256",
+    "prod_fingerprint",
+    "snapshot_id",
+    "approval_expires_at",
+    "remind_at",
+    "outcome",
+    "error",
+    "resumed_from",
+    "data",
+    "owner",
+    "heartbeat_at",
+)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -96,10 +122,22 @@ class Store:
                     """INSERT INTO align_run (id, target, mode, state, requested_by, requested_via,
                                               channel, resumed_from)
                        VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7) RETURNING *""",
-                    run_id, target, mode, requested_by, requested_via, channel, resumed_from,
-                )  # fmt: skip
-                await self._audit(conn, requested_by, "run.requested", run_id=run_id, target=target,
-                                  detail={"via": requested_via})  # fmt: skip
+                    run_id,
+                    target,
+                    mode,
+                    requested_by,
+                    requested_via,
+                    channel,
+                    resumed_from,
+                )
+                await self._audit(
+                    conn,
+                    requested_by,
+                    "run.requested",
+                    run_id=run_id,
+                    target=target,
+                    detail={"via": requested_via},
+                )
         except asyncpg.UniqueViolationError as exc:
             holder = await self.active_run(target)
             if holder is None:  # it finished in between; the caller may simply try again
@@ -117,16 +155,18 @@ class Store:
     async def active_run(self, target: str) -> Run | None:
         row = await self._pool.fetchrow(
             "SELECT * FROM align_run WHERE target = $1 AND state = ANY($2::text[])",
-            target, [s.value for s in ACTIVE_STATES],
-        )  # fmt: skip
+            target,
+            [s.value for s in ACTIVE_STATES],
+        )
         return _run(row) if row else None
 
     async def list_runs(self, *, target: str | None = None, limit: int = 10) -> list[Run]:
         rows = await self._pool.fetch(
             """SELECT * FROM align_run WHERE ($1::text IS NULL OR target = $1)
                ORDER BY created_at DESC, id DESC LIMIT $2""",
-            target, limit,
-        )  # fmt: skip
+            target,
+            limit,
+        )
         return [_run(r) for r in rows]
 
     async def runs_in_states(self, states: Iterable[RunState]) -> list[Run]:
@@ -136,12 +176,37 @@ class Store:
         )
         return [_run(r) for r in rows]
 
+    async def claim_run(self, run_id: str, owner: str) -> None:
+        """Record that ``owner`` (a process) drives the run now; also its heartbeat."""
+        await self._pool.execute(
+            "UPDATE align_run SET owner = $2, heartbeat_at = now() WHERE id = $1", run_id, owner
+        )
+
+    async def heartbeat(self, owner: str, run_ids: Iterable[str]) -> None:
+        await self._pool.execute(
+            "UPDATE align_run SET heartbeat_at = now() WHERE owner = $1 AND id = ANY($2::text[])",
+            owner,
+            list(run_ids),
+        )
+
+    async def orphaned_runs(self, states: Iterable[RunState], *, quiet_s: float) -> list[Run]:
+        """Runs in ``states`` whose driver has not sent a heartbeat for ``quiet_s`` seconds."""
+        rows = await self._pool.fetch(
+            """SELECT * FROM align_run WHERE state = ANY($1::text[])
+               AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $2))
+               ORDER BY created_at""",
+            [s.value for s in states],
+            quiet_s,
+        )
+        return [_run(r) for r in rows]
+
     async def last_successful_run(self, target: str, *, before: datetime) -> Run | None:
         row = await self._pool.fetchrow(
             """SELECT * FROM align_run WHERE target = $1 AND state = 'done'
                AND outcome = 'IN SYNC' AND created_at < $2 ORDER BY created_at DESC LIMIT 1""",
-            target, before,
-        )  # fmt: skip
+            target,
+            before,
+        )
         return _run(row) if row else None
 
     async def transition(
@@ -151,26 +216,46 @@ class Store:
         from_states: Iterable[RunState],
         to_state: RunState,
         actor: str = "align-bot",
+        decision: dict[str, Any] | None = None,
         **fields: Any,
     ) -> Run | None:
         """Move the run to ``to_state`` only if it is in one of ``from_states``; set ``fields``
-        too. Returns the updated run, or None when it was not in those states (nothing changed)."""
+        too. Returns the updated run, or None when it was not in those states (nothing changed).
+        ``decision`` (the keyword arguments of :meth:`record_decision`) is recorded in the same
+        transaction, so a decision and the move it causes are never recorded one without the
+        other."""
         sets, args = _assignments(fields, start=3)
         sets.append("state = $2")
         sets.append("updated_at = now()")
-        if to_state in (RunState.DONE, RunState.REJECTED, RunState.CANCELLED, RunState.FAILED,
-                        RunState.INTERRUPTED):  # fmt: skip
+        if to_state in (
+            RunState.DONE,
+            RunState.REJECTED,
+            RunState.CANCELLED,
+            RunState.FAILED,
+            RunState.INTERRUPTED,
+        ):
             sets.append("finished_at = coalesce(finished_at, now())")
         from_list = [s.value for s in from_states]
         async with self._pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 f"UPDATE align_run SET {', '.join(sets)} "
                 f"WHERE id = $1 AND state = ANY(${len(args) + 3}::text[]) RETURNING *",
-                run_id, to_state.value, *args, from_list,
-            )  # fmt: skip
+                run_id,
+                to_state.value,
+                *args,
+                from_list,
+            )
             if row is not None:
-                await self._audit(conn, actor, f"run.{to_state.value}", run_id=run_id,
-                                  target=row["target"], sql_sha256=row["sql_sha256"])  # fmt: skip
+                await self._audit(
+                    conn,
+                    actor,
+                    f"run.{to_state.value}",
+                    run_id=run_id,
+                    target=row["target"],
+                    sql_sha256=row["sql_sha256"],
+                )
+                if decision is not None:
+                    await self._insert_decision(conn, run_id, **decision)
         return _run(row) if row else None
 
     async def update_run(self, run_id: str, **fields: Any) -> Run:
@@ -195,8 +280,9 @@ class Store:
             """INSERT INTO align_step (run_id, name, attempt, status)
                SELECT $1, $2, coalesce(max(attempt), 0) + 1, 'running'
                FROM align_step WHERE run_id = $1 AND name = $2 RETURNING attempt""",
-            run_id, name,
-        )  # fmt: skip
+            run_id,
+            name,
+        )
 
     async def finish_step(
         self,
@@ -214,8 +300,13 @@ class Store:
                WHERE run_id = $1 AND name = $2
                  AND attempt = (SELECT max(attempt) FROM align_step
                                 WHERE run_id = $1 AND name = $2)""",
-            run_id, name, status, exit_code, output_tail, detail or {},
-        )  # fmt: skip
+            run_id,
+            name,
+            status,
+            exit_code,
+            output_tail,
+            detail or {},
+        )
 
     async def record_step(self, run_id: str, name: str, *, status: str, **kw: Any) -> None:
         """A step recorded in one go (e.g. ``skipped`` with its reason)."""
@@ -244,17 +335,57 @@ class Store:
     ) -> Decision | None:
         """Insert a decision; None if this reviewer already made the same decision on this plan."""
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                """INSERT INTO align_decision (run_id, decision, user_id, reason, sql_sha256,
-                          prod_fingerprint, snapshot_id, git_commit, remind_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                   ON CONFLICT DO NOTHING RETURNING *""",
-                run_id, decision, user_id, reason, sql_sha256, prod_fingerprint, snapshot_id,
-                git_commit, remind_at,
-            )  # fmt: skip
-            if row is not None:
-                await self._audit(conn, user_id, f"decision.{decision}", run_id=run_id,
-                                  sql_sha256=sql_sha256, detail={"reason": reason})  # fmt: skip
+            return await self._insert_decision(
+                conn,
+                run_id,
+                decision=decision,
+                user_id=user_id,
+                reason=reason,
+                sql_sha256=sql_sha256,
+                prod_fingerprint=prod_fingerprint,
+                snapshot_id=snapshot_id,
+                git_commit=git_commit,
+                remind_at=remind_at,
+            )
+
+    async def _insert_decision(
+        self,
+        conn: asyncpg.Connection,
+        run_id: str,
+        *,
+        decision: str,
+        user_id: str,
+        reason: str | None = None,
+        sql_sha256: str | None = None,
+        prod_fingerprint: str | None = None,
+        snapshot_id: str | None = None,
+        git_commit: str | None = None,
+        remind_at: datetime | None = None,
+    ) -> Decision | None:
+        row = await conn.fetchrow(
+            """INSERT INTO align_decision (run_id, decision, user_id, reason, sql_sha256,
+                      prod_fingerprint, snapshot_id, git_commit, remind_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+               ON CONFLICT DO NOTHING RETURNING *""",
+            run_id,
+            decision,
+            user_id,
+            reason,
+            sql_sha256,
+            prod_fingerprint,
+            snapshot_id,
+            git_commit,
+            remind_at,
+        )
+        if row is not None:
+            await self._audit(
+                conn,
+                user_id,
+                f"decision.{decision}",
+                run_id=run_id,
+                sql_sha256=sql_sha256,
+                detail={"reason": reason},
+            )
         return Decision(**dict(row)) if row else None
 
     async def decisions(self, run_id: str) -> list[Decision]:
@@ -277,10 +408,15 @@ class Store:
             row = await conn.fetchrow(
                 """INSERT INTO align_recovery (run_id, action, user_id, note, detail)
                    VALUES ($1, $2, $3, $4, $5) RETURNING *""",
-                run_id, action, user_id, note, detail or {},
-            )  # fmt: skip
-            await self._audit(conn, user_id, f"recovery.{action}", run_id=run_id,
-                              detail={"note": note})  # fmt: skip
+                run_id,
+                action,
+                user_id,
+                note,
+                detail or {},
+            )
+            await self._audit(
+                conn, user_id, f"recovery.{action}", run_id=run_id, detail={"note": note}
+            )
         return RecoveryAction(**dict(row))
 
     async def recovery_actions(self, run_id: str) -> list[RecoveryAction]:
@@ -288,6 +424,87 @@ class Store:
             "SELECT * FROM align_recovery WHERE run_id = $1 ORDER BY id", run_id
         )
         return [RecoveryAction(**dict(r)) for r in rows]
+
+    # ------------------------------------------------------------------ scheduled jobs
+    async def claim_job(self, job: str, fired_at: datetime, owner: str) -> bool:
+        """Claim one firing of a scheduled job. True for exactly one caller per (job, fired_at),
+        whichever replica asks first; everyone else gets False and must skip the firing."""
+        claimed = await self._pool.fetchval(
+            """INSERT INTO align_job_run (job, fired_at, owner) VALUES ($1, $2, $3)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            job,
+            fired_at,
+            owner,
+        )
+        return bool(claimed)
+
+    async def finish_job(self, job: str, fired_at: datetime, *, result: dict[str, Any]) -> None:
+        await self._pool.execute(
+            """UPDATE align_job_run SET finished_at = now(), result = $3::jsonb
+               WHERE job = $1 AND fired_at = $2""",
+            job,
+            fired_at,
+            result,
+        )
+
+    async def job_runs(self, job: str | None = None, *, limit: int = 100) -> list[JobRun]:
+        rows = await self._pool.fetch(
+            """SELECT * FROM align_job_run WHERE ($1::text IS NULL OR job = $1)
+               ORDER BY fired_at DESC, job LIMIT $2""",
+            job,
+            limit,
+        )
+        return [JobRun(**dict(r)) for r in rows]
+
+    async def prune_job_runs(self, *, older_than: datetime) -> int:
+        """Forget job firings older than ``older_than`` (they only serve as leases)."""
+        status = await self._pool.execute(
+            "DELETE FROM align_job_run WHERE fired_at < $1", older_than
+        )
+        return int(status.split()[-1])
+
+    async def drift_state(self, target: str) -> DriftState | None:
+        row = await self._pool.fetchrow("SELECT * FROM align_drift_state WHERE target = $1", target)
+        return DriftState(**dict(row)) if row else None
+
+    async def save_drift_state(
+        self,
+        target: str,
+        *,
+        signature: str | None,
+        in_sync: bool,
+        statements: int,
+        checked_at: datetime,
+        alerted_at: datetime | None,
+    ) -> DriftState:
+        """Remember what the drift watch saw (``alerted_at`` None keeps the previous one)."""
+        row = await self._pool.fetchrow(
+            """INSERT INTO align_drift_state AS s
+                      (target, signature, in_sync, statements, checked_at, alerted_at)
+               VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (target) DO UPDATE SET signature = EXCLUDED.signature,
+                   in_sync = EXCLUDED.in_sync, statements = EXCLUDED.statements,
+                   checked_at = EXCLUDED.checked_at,
+                   alerted_at = coalesce(EXCLUDED.alerted_at, s.alerted_at)
+               RETURNING *""",
+            target,
+            signature,
+            in_sync,
+            statements,
+            checked_at,
+            alerted_at,
+        )
+        return DriftState(**dict(row))
+
+    async def runs_with_snapshot(self, target: str, snapshot_ids: Iterable[str]) -> list[Run]:
+        """Runs of ``target`` whose snapshot is one of ``snapshot_ids`` (retention marks them)."""
+        rows = await self._pool.fetch(
+            """SELECT * FROM align_run WHERE target = $1 AND snapshot_id = ANY($2::text[])
+               ORDER BY created_at""",
+            target,
+            list(snapshot_ids),
+        )
+        return [_run(r) for r in rows]
 
     # ------------------------------------------------------------------ audit
     async def audit(
@@ -301,8 +518,15 @@ class Store:
         detail: dict[str, Any] | None = None,
     ) -> None:
         async with self._pool.acquire() as conn:
-            await self._audit(conn, actor, action, run_id=run_id, target=target,
-                              sql_sha256=sql_sha256, detail=detail)  # fmt: skip
+            await self._audit(
+                conn,
+                actor,
+                action,
+                run_id=run_id,
+                target=target,
+                sql_sha256=sql_sha256,
+                detail=detail,
+            )
 
     async def audit_events(
         self, *, run_id: str | None = None, limit: int = 500
@@ -310,8 +534,9 @@ class Store:
         rows = await self._pool.fetch(
             """SELECT * FROM align_audit WHERE ($1::text IS NULL OR run_id = $1)
                ORDER BY id LIMIT $2""",
-            run_id, limit,
-        )  # fmt: skip
+            run_id,
+            limit,
+        )
         return [AuditEvent(**dict(r)) for r in rows]
 
     @staticmethod
@@ -319,9 +544,13 @@ class Store:
         await conn.execute(
             """INSERT INTO align_audit (actor, action, run_id, target, sql_sha256, detail)
                VALUES ($1, $2, $3, $4, $5, $6)""",
-            actor, action, kw.get("run_id"), kw.get("target"), kw.get("sql_sha256"),
+            actor,
+            action,
+            kw.get("run_id"),
+            kw.get("target"),
+            kw.get("sql_sha256"),
             kw.get("detail") or {},
-        )  # fmt: skip
+        )
 
 
 def _assignments(fields: dict[str, Any], *, start: int) -> tuple[list[str], list[Any]]:

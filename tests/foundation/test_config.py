@@ -102,15 +102,19 @@ def test_parse_duration_units(text: str | int, seconds: float) -> None:
 def test_check_config_cli_example_passes_and_broken_names_keys(tmp_path: Path) -> None:
     ok = subprocess.run(
         [sys.executable, "-m", "bot", "check-config", str(ROOT / "deploy/align.example.toml")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "OK" in ok.stdout and "target prod" in ok.stdout
-    broken = write(tmp_path, MINIMAL.replace('snapshot = "none"', 'snapshot = 3\nfoo = 1'))
+    broken = write(tmp_path, MINIMAL.replace('snapshot = "none"', "snapshot = 3\nfoo = 1"))
     bad = subprocess.run(
         [sys.executable, "-m", "bot", "check-config", str(broken)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 1
     assert "targets.prod.snapshot: expected a string" in bad.stderr
     assert "targets.prod.foo: unknown key" in bad.stderr

@@ -45,8 +45,9 @@ async def test_store_one_active_run_per_target_names_the_holder(store: Store) ->
         target="staging", mode="builtin", requested_by="U0BOB0002", requested_via="cli"
     )
     assert other.state is RunState.REQUESTED
-    done = await store.transition(first.id, from_states=[RunState.REQUESTED],
-                                  to_state=RunState.CANCELLED)  # fmt: skip
+    done = await store.transition(
+        first.id, from_states=[RunState.REQUESTED], to_state=RunState.CANCELLED
+    )
     assert done is not None and done.finished_at is not None
     again = await store.create_run(
         target="prod", mode="builtin", requested_by="U0BOB0002", requested_via="slack"
@@ -59,9 +60,11 @@ async def test_store_transition_is_conditional_so_duplicates_change_nothing(stor
         target="prod", mode="builtin", requested_by="U1", requested_via="cli"
     )
     moved = await store.transition(
-        run.id, from_states=[RunState.REQUESTED], to_state=RunState.PRECONDITIONS,
+        run.id,
+        from_states=[RunState.REQUESTED],
+        to_state=RunState.PRECONDITIONS,
         git_commit="abc123",
-    )  # fmt: skip
+    )
     assert moved is not None and moved.state is RunState.PRECONDITIONS
     assert moved.git_commit == "abc123"
     duplicate = await store.transition(
@@ -76,16 +79,19 @@ async def test_store_concurrent_transitions_have_one_winner(store: Store) -> Non
     run = await store.create_run(
         target="prod", mode="builtin", requested_by="U1", requested_via="cli"
     )
-    results = await asyncio.gather(*(
-        store.transition(run.id, from_states=[RunState.REQUESTED], to_state=RunState.CANCELLED)
-        for _ in range(8)
-    ))  # fmt: skip
+    results = await asyncio.gather(
+        *(
+            store.transition(run.id, from_states=[RunState.REQUESTED], to_state=RunState.CANCELLED)
+            for _ in range(8)
+        )
+    )
     assert sum(r is not None for r in results) == 1
 
 
 async def test_store_steps_data_decisions_and_recovery(store: Store) -> None:
-    run = await store.create_run(target="prod", mode="builtin", requested_by="U1",
-                                 requested_via="cli")  # fmt: skip
+    run = await store.create_run(
+        target="prod", mode="builtin", requested_by="U1", requested_via="cli"
+    )
     assert await store.start_step(run.id, "diff") == 1
     await store.finish_step(run.id, "diff", status="failed", exit_code=2, output_tail="boom")
     assert await store.start_step(run.id, "diff") == 2
@@ -96,10 +102,12 @@ async def test_store_steps_data_decisions_and_recovery(store: Store) -> None:
     await store.update_run(run.id, data={"diff": {"statement_count": 3}})
     updated = await store.update_run(run.id, data={"notes": ["x"]}, sql_sha256="f" * 64)
     assert updated.data == {"diff": {"statement_count": 3}, "notes": ["x"]}
-    first = await store.record_decision(run.id, decision="approved", user_id="U2",
-                                        sql_sha256="f" * 64)  # fmt: skip
-    dup = await store.record_decision(run.id, decision="approved", user_id="U2",
-                                      sql_sha256="f" * 64)  # fmt: skip
+    first = await store.record_decision(
+        run.id, decision="approved", user_id="U2", sql_sha256="f" * 64
+    )
+    dup = await store.record_decision(
+        run.id, decision="approved", user_id="U2", sql_sha256="f" * 64
+    )
     assert first is not None and dup is None
     assert [d.user_id for d in await store.decisions(run.id)] == ["U2"]
     await store.record_recovery(run.id, action="manual_intervention", user_id="U3", note="fixed")

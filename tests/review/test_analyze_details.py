@@ -12,6 +12,9 @@ from bot.review import (
     Tier,
     analyze,
     analyze_in_worker,
+)
+from bot.review.analyze import (
+    PROCESS_THRESHOLD_CHARS,
     destructive_categories,
 )
 
@@ -156,3 +159,11 @@ async def test_analyze_in_worker_keeps_the_loop_responsive() -> None:
     task.cancel()
     assert len(review.statements) == 3000
     assert ticks > 1  # the loop kept running while the worker parsed
+
+
+async def test_analyze_in_worker_process_gives_the_same_review_as_in_process() -> None:
+    sql = "ALTER TABLE t DROP COLUMN c;\nCREATE INDEX i ON t (x);\n" * 2500  # process path
+    assert len(sql) >= PROCESS_THRESHOLD_CHARS
+    assert await analyze_in_worker(sql) == analyze(sql)
+    small = "DROP TABLE t;"
+    assert await analyze_in_worker(small) == analyze(small)  # thread path

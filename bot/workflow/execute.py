@@ -1,0 +1,203 @@
+"""Running reviewed SQL against a database: the real apply and the rolled-back rehearsal.
+
+Apply is one transaction with ``SET LOCAL lock_timeout`` and ``statement_timeout``, under a
+session advisory lock on the target so two applies can never overlap, whatever process runs
+them. A failing statement rolls everything back (production unchanged) and is reported with its
+index. Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY, …) run after the
+commit, one by one, each reported. The rehearsal runs the same statements on a copy, then reads
+the locks its transaction holds from ``pg_locks`` and rolls back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from bot.errors import ApplyError, CatalogError
+from bot.schema.introspect import connect
+
+Progress = Callable[[int, int], Awaitable[None]]
+_ROWS = re.compile(r"^(?:INSERT \d+|UPDATE|DELETE|SELECT|MOVE|FETCH|COPY|MERGE) ?(\d+)$")
+_TXN_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)\b\s*;?\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class SqlStatement:
+    index: int  # 1-based, as shown on the review card
+    sql: str
+    transactional: bool = True
+
+
+@dataclass
+class ExecutionResult:
+    statements_total: int
+    statements_applied: int = 0
+    durations: list[dict[str, Any]] = field(default_factory=list)
+    locks: list[dict[str, str]] = field(default_factory=list)
+    non_transactional: list[dict[str, Any]] = field(default_factory=list)
+    duration_s: float = 0.0
+
+
+def is_transaction_control(sql: str) -> bool:
+    """BEGIN/COMMIT lines of the file (Prisma wraps enum swaps in them): our own transaction
+    replaces them, so they are not executed."""
+    return bool(_TXN_CONTROL.match(sql))
+
+
+def _lock_name(mode: str) -> str:
+    """pg_locks' ``AccessExclusiveLock`` → ``ACCESS EXCLUSIVE``, as the review card says it."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", mode.removesuffix("Lock")).upper()
+
+
+def target_lock_key(target: str) -> int:
+    digest = hashlib.sha256(f"align-bot:{target}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _rows(status: str) -> int | None:
+    match = _ROWS.match(status.strip())
+    return int(match[1]) if match else None
+
+
+async def _run_in_transaction(
+    conn: asyncpg.Connection,
+    statements: Sequence[SqlStatement],
+    result: ExecutionResult,
+    progress: Progress | None,
+) -> None:
+    for stmt in statements:
+        started = time.monotonic()
+        try:
+            status = await conn.execute(stmt.sql)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise ApplyError(
+                f"statement {stmt.index} failed: {exc}",
+                statement_index=stmt.index,
+                statement=stmt.sql,
+            ) from exc
+        result.statements_applied += 1
+        result.durations.append(
+            {
+                "index": stmt.index,
+                "duration_s": round(time.monotonic() - started, 4),
+                "rows": _rows(status),
+            }
+        )
+        if progress is not None:
+            await progress(result.statements_applied, result.statements_total)
+
+
+async def apply_statements(
+    url: str,
+    statements: Sequence[SqlStatement],
+    *,
+    target: str,
+    lock_timeout_ms: int,
+    statement_timeout_ms: int,
+    progress: Progress | None = None,
+) -> ExecutionResult:
+    """Apply for real. Raises ApplyError (after rollback) on the first failing statement."""
+    runnable = [s for s in statements if not is_transaction_control(s.sql)]
+    in_txn = [s for s in runnable if s.transactional]
+    after = [s for s in runnable if not s.transactional]
+    result = ExecutionResult(statements_total=len(runnable))
+    started = time.monotonic()
+    conn = await connect(url)
+    try:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", target_lock_key(target)):
+            raise ApplyError(f"another apply on target '{target}' holds its lock; nothing was run")
+        try:
+            async with conn.transaction():
+                await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+                await conn.execute(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
+                await _run_in_transaction(conn, in_txn, result, progress)
+            await _run_outside(conn, after, result, statement_timeout_ms, progress)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", target_lock_key(target))
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise ApplyError(f"apply failed: {exc}") from exc
+    finally:
+        await conn.close()
+    result.duration_s = round(time.monotonic() - started, 3)
+    failed = [s for s in result.non_transactional if s["status"] != "succeeded"]
+    if failed:
+        raise ApplyError(
+            f"{len(failed)} statement(s) that cannot run in a transaction failed after the main "
+            f"transaction committed (first: statement {failed[0]['index']}: {failed[0]['error']})",
+            statement_index=failed[0]["index"],
+            statement=failed[0]["sql"],
+            result=result,
+        )
+    return result
+
+
+async def _run_outside(
+    conn: asyncpg.Connection,
+    statements: Sequence[SqlStatement],
+    result: ExecutionResult,
+    statement_timeout_ms: int,
+    progress: Progress | None,
+) -> None:
+    if statements:
+        await conn.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+    for stmt in statements:
+        entry: dict[str, Any] = {"index": stmt.index, "sql": stmt.sql}
+        try:
+            await conn.execute(stmt.sql)
+            entry["status"] = "succeeded"
+            result.statements_applied += 1
+        except asyncpg.PostgresError as exc:
+            entry.update(status="failed", error=str(exc))
+        result.non_transactional.append(entry)
+        if progress is not None:
+            await progress(result.statements_applied, result.statements_total)
+
+
+async def rehearse_statements(
+    url: str, statements: Sequence[SqlStatement], *, statement_timeout_ms: int
+) -> ExecutionResult:
+    """Run the transactional statements on a copy inside a transaction that is rolled back.
+    Statements that cannot run in a transaction are listed, not run."""
+    runnable = [s for s in statements if not is_transaction_control(s.sql)]
+    result = ExecutionResult(statements_total=len(runnable))
+    started = time.monotonic()
+    try:
+        conn = await connect(url)
+    except CatalogError as exc:
+        raise ApplyError(f"the rehearsal copy is not reachable: {exc.message}") from exc
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            await conn.execute(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
+            await _run_in_transaction(conn, [s for s in runnable if s.transactional], result, None)
+            rows = await conn.fetch(
+                """SELECT c.oid::regclass::text AS relation, l.mode
+                   FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
+                     AND c.relnamespace <> 'pg_catalog'::regnamespace
+                     AND c.relkind IN ('r', 'p', 'm', 'v', 'i', 'I', 'S', 'f')
+                   ORDER BY 1, 2"""
+            )
+            # Relations the script dropped or rewrote have no pg_class row any more: their
+            # locks are covered by the statements that named them.
+            result.locks = [
+                {"relation": r["relation"], "mode": _lock_name(r["mode"])} for r in rows
+            ]
+        finally:
+            await tx.rollback()
+        result.non_transactional = [
+            {"index": s.index, "sql": s.sql, "status": "not rehearsed"}
+            for s in runnable
+            if not s.transactional
+        ]
+    finally:
+        await conn.close()
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result

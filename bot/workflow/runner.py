@@ -1,0 +1,604 @@
+"""The orchestrator: one supervised asyncio task per run, every transition persisted first.
+
+``start`` records the run and drives it to the review gate; ``decide`` records a reviewer's
+decision and, for an approval whose four facts (SQL sha256, production fingerprint, snapshot,
+git commit) are still current, applies, verifies and finishes. The review gate is durable: a
+run waiting for review is only a row in the store, so restarts lose nothing. ``recover`` runs at
+start-up and resolves runs a dead process left behind; a run found in ``applying`` is never
+applied again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.errors import AlignError, ApplyError, CommandError, PlanDrift, RunRefused
+from bot.store import Run, Store
+from bot.tasks import TaskSupervisor
+from bot.workflow import recovery, steps
+from bot.workflow.apply_step import apply_run
+from bot.workflow.context import Listener, StepContext
+from bot.workflow.health import run_health_checks
+from bot.workflow.reporting import write_report_files
+from bot.workflow.run import CANCELLABLE_STATES, FINAL_STATES, RunState
+
+log = logging.getLogger(__name__)
+
+S = RunState
+HEARTBEAT_S = 10.0
+# A run whose driver has been silent this long is orphaned: its process died.
+ORPHAN_AFTER_S = 60.0
+# Steps whose findings live under another run.data key (see the report's contract).
+_DATA_KEY = {
+    "git_checks": "git",
+    "generate_client": "dev_sync",
+    "health_checks": "health",
+    "related_changes": "related",
+}
+DECISIONS = ("approved", "rejected", "deferred")
+
+
+class Runner:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        supervisor: TaskSupervisor,
+        clock: Clock | None = None,
+        listeners: Iterable[Listener] = (),
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.supervisor = supervisor
+        self.clock = clock or SystemClock()
+        self.listeners: list[Listener] = list(listeners)
+        self.masker = settings.masker()
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        # Identifies this process as the driver of the runs it works on (see recovery.py).
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+    # ------------------------------------------------------------------ plumbing
+    def context(self, run: Run) -> StepContext:
+        target = self.settings.target(run.target)
+        return StepContext(
+            settings=self.settings,
+            target=target,
+            store=self.store,
+            masker=self.masker,
+            run_dir=self.run_dir(run.id),
+            clock=self.clock,
+        )
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.settings.data_dir / "runs" / run_id
+
+    async def emit(self, run: Run, event: str, **detail: Any) -> None:
+        for listener in self.listeners:
+            try:
+                await listener(run, event, detail)
+            except Exception:  # a broken listener (Slack down) never stops a run
+                log.exception("listener failed", extra={"run_id": run.id, "event": event})
+
+    def spawn(self, run_id: str, coro: Awaitable[Any], what: str) -> asyncio.Task[Any]:
+        """Drive ``run_id`` with ``coro`` in a supervised task that claims the run for this
+        process and keeps its heartbeat fresh while it works."""
+        task = self.supervisor.spawn(self._driven(run_id, coro), name=f"run {run_id} {what}")
+        self._tasks[run_id] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(run_id, None))
+        return task
+
+    async def _driven(self, run_id: str, coro: Awaitable[Any]) -> Any:
+        await self.store.claim_run(run_id, self.owner)
+        beat = asyncio.create_task(self._heartbeat(run_id), name=f"heartbeat {run_id}")
+        try:
+            return await coro
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
+    async def _heartbeat(self, run_id: str) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            await self.store.heartbeat(self.owner, [run_id])
+
+    async def wait(self, run_id: str) -> Run:
+        """Wait for the run's current task (CLI and tests); returns the run as stored."""
+        task = self._tasks.get(run_id)
+        if task is not None:
+            await asyncio.shield(task)
+        run = await self.store.get_run(run_id)
+        assert run is not None
+        return run
+
+    async def _move(
+        self,
+        run: Run,
+        to: RunState,
+        *,
+        frm: Iterable[RunState] | None = None,
+        actor: str = "align-bot",
+        **fields: Any,
+    ) -> Run:
+        moved = await self.store.transition(
+            run.id, from_states=frm or [run.state], to_state=to, actor=actor, **fields
+        )
+        if moved is None:
+            current = await self.store.get_run(run.id)
+            raise (
+                asyncio.CancelledError()
+                if current and current.state is S.CANCELLED
+                else (RunRefused(f"run {run.id} moved on to {current.state if current else '?'}"))
+            )
+        log.info("run state changed", extra={"run_id": run.id, "state": to.value})
+        await self.emit(moved, "state")
+        return moved
+
+    async def _step(
+        self,
+        run: Run,
+        name: str,
+        work: Callable[[], Awaitable[Any]],
+        *,
+        timeout: float | None = None,
+    ) -> Any:
+        await self.store.start_step(run.id, name)
+        await self.emit(run, "step_started", step=name)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(timeout or self.settings.timeouts.step_s):
+                result = await work()
+        except TimeoutError as exc:
+            await self.store.finish_step(
+                run.id, name, status="failed", output_tail=f"timed out after {timeout}s"
+            )
+            raise AlignError(f"step {name} timed out") from exc
+        except AlignError as exc:
+            await self.store.finish_step(
+                run.id,
+                name,
+                status="failed",
+                exit_code=getattr(exc, "exit_code", None),
+                output_tail=self.masker.mask(getattr(exc, "output_tail", "") or exc.message)[
+                    -4000:
+                ],
+            )
+            await self.emit(run, "step_finished", step=name, status="failed")
+            raise
+        detail = result if isinstance(result, dict) else {}
+        await self.store.finish_step(
+            run.id,
+            name,
+            status="succeeded",
+            output_tail=self.masker.mask(str(detail.get("output_tail", "")))[-4000:] or None,
+            detail={"duration_s": round(time.monotonic() - started, 3)},
+        )
+        await self.emit(run, "step_finished", step=name, status="succeeded")
+        return result
+
+    async def _fail(
+        self, run_id: str, err: AlignError | Exception, *, step: str | None
+    ) -> Run | None:
+        message = self.masker.mask(err.message if isinstance(err, AlignError) else repr(err))
+        current = await self.store.get_run(run_id)
+        if current is None or current.is_final:
+            return current
+        notes = [
+            *current.data.get("notes", []),
+            f"failed at {step or current.state.value}: {message}",
+        ]
+        extra: dict[str, Any] = {}
+        recorded = err.context.get("data") if isinstance(err, AlignError) else None
+        if recorded and step:  # what the failed step found, under its run.data key
+            key = _DATA_KEY.get(step, step)
+            extra[key] = {**current.data.get(key, {}), **recorded}
+        await self.store.update_run(run_id, data={"notes": notes, **extra}, error=message)
+        failed = await self.store.transition(run_id, from_states=[current.state], to_state=S.FAILED)
+        if failed is not None:
+            await self.emit(failed, "failed", step=step, error=message)
+        return failed
+
+    # ------------------------------------------------------------------ start → review
+    async def start(
+        self,
+        *,
+        target: str | None,
+        requested_by: str,
+        via: str,
+        channel: str | None = None,
+        resumed_from: str | None = None,
+    ) -> Run:
+        t = self.settings.target(target)
+        run = await self.store.create_run(
+            target=t.name,
+            mode=t.mode,
+            requested_by=requested_by,
+            requested_via=via,
+            resumed_from=resumed_from,
+            channel=channel or t.channel or self.settings.channel,
+        )
+        run = await self.store.update_run(run.id, data={"target_label": t.database_label})
+        await self.emit(run, "created")
+        self.spawn(run.id, self._to_review(run), "to review")
+        return run
+
+    async def _to_review(self, run: Run) -> None:
+        step = None
+        try:
+            ctx = self.context(run)
+            run = await self._move(run, S.PRECONDITIONS)
+            step = "snapshot"
+            snap = await self._step(run, "snapshot", lambda: steps.take_snapshot(ctx, run))
+            run = await self.store.update_run(
+                run.id, data={"snapshot": snap}, snapshot_id=snap.get("id")
+            )
+            if ctx.target.mode == "commands":
+                step = "git_checks"
+                git = await self._step(run, "git_checks", lambda: steps.check_git(ctx))
+                run = await self.store.update_run(
+                    run.id, data={"git": git}, git_commit=git["commit"]
+                )
+            run = await self._move(run, S.DEV_SYNC)
+            step = "dev_sync"
+            sync = await self._step(run, "dev_sync", lambda: steps.dev_sync(ctx))
+            run = await self.store.update_run(run.id, data={"dev_sync": sync})
+            if ctx.target.commands is not None and ctx.target.commands.generate_client:
+                step = "generate_client"
+                gen = await self._step(run, step, lambda: steps.generate_client(ctx))
+                run = await self.store.update_run(run.id, data={"dev_sync": {**sync, **gen}})
+            await self._plan(run)
+        except asyncio.CancelledError:
+            raise
+        except AlignError as exc:
+            await self._fail(run.id, exc, step=step)
+        except Exception as exc:
+            log.exception("run crashed", extra={"run_id": run.id})
+            await self._fail(run.id, exc, step=step)
+
+    async def _plan(self, run: Run) -> None:
+        """→ diff → (rehearsal) → awaiting_review; or → verifying when nothing changes."""
+        ctx = self.context(run)
+        run = await self._move(run, S.DIFF, frm=[S.DEV_SYNC, S.DEFERRED, S.AWAITING_REVIEW])
+        plan = await self._step(run, "diff", lambda: steps.make_plan(ctx))
+        run = await self.store.update_run(
+            run.id,
+            data={"diff": plan.data, "review": steps.review_data(plan.review)},
+            sql_text=plan.sql,
+            sql_sha256=plan.sha256,
+            prod_fingerprint=plan.fingerprint,
+        )
+        if plan.data["no_changes"]:
+            await self.store.record_step(
+                run.id, "rehearsal", status="skipped", detail={"reason": "no changes"}
+            )
+            run = await self._move(run, S.VERIFYING)
+            await self._finish(run)
+            return
+        rehearsal = await self._step(
+            run, "rehearsal", lambda: steps.rehearse(ctx, plan.review, run.data.get("snapshot"))
+        )
+        expires = self.clock.now() + timedelta(seconds=self.settings.timeouts.approval_ttl_s)
+        run = await self.store.update_run(run.id, data={"rehearsal": rehearsal})
+        run = await self._move(run, S.AWAITING_REVIEW, approval_expires_at=expires)
+        await self.emit(run, "awaiting_review", review=plan.review)
+
+    # ------------------------------------------------------------------ decisions
+    async def decide(
+        self,
+        run_id: str,
+        *,
+        decision: str,
+        user: str,
+        reason: str | None = None,
+        remind_at: datetime | None = None,
+    ) -> Run:
+        """Record a reviewer's decision. Raises RunRefused (with the rule) when not allowed."""
+        if decision not in DECISIONS:
+            raise RunRefused(f"unknown decision {decision!r}")
+        run = await self.store.get_run(run_id)
+        if run is None:
+            raise RunRefused(f"no run {run_id}")
+        await self.store.audit(
+            user, f"click.{decision}", run_id=run_id, target=run.target, sql_sha256=run.sql_sha256
+        )
+        if run.state is not S.AWAITING_REVIEW:
+            raise RunRefused(f"run {run_id} is {run.state.value}, not awaiting review")
+        if decision == "rejected":
+            if not (reason or "").strip():
+                raise RunRefused("a rejection needs a reason")
+            return await self._close_review(run, decision, user, reason, S.REJECTED)
+        if decision == "deferred":
+            return await self._close_review(
+                run, decision, user, reason, S.DEFERRED, remind_at=remind_at
+            )
+        await self._check_approval(run, user)
+        return await self._approve(run, user, reason)
+
+    async def _close_review(
+        self, run: Run, decision: str, user: str, reason: str | None, to: RunState, **fields: Any
+    ) -> Run:
+        moved = await self.store.transition(
+            run.id,
+            from_states=[S.AWAITING_REVIEW],
+            to_state=to,
+            actor=user,
+            decision=self._decision(run, decision, user, reason, fields.get("remind_at")),
+            **fields,
+        )
+        if moved is None:
+            raise RunRefused(f"run {run.id} was already decided")
+        await self.emit(moved, "decided", decision=decision, user=user, reason=reason)
+        if to is S.REJECTED:
+            await self._write_report(moved)
+        return moved
+
+    @staticmethod
+    def _decision(
+        run: Run, decision: str, user: str, reason: str | None, remind_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """A decision bound to the four facts of the plan it was made on."""
+        return {
+            "decision": decision,
+            "user_id": user,
+            "reason": reason,
+            "sql_sha256": run.sql_sha256,
+            "prod_fingerprint": run.prod_fingerprint,
+            "snapshot_id": run.snapshot_id,
+            "git_commit": run.git_commit,
+            "remind_at": remind_at,
+        }
+
+    async def _check_approval(self, run: Run, user: str) -> None:
+        policy = self.settings.policy
+        if policy.four_eyes and user == run.requested_by:
+            raise RunRefused("four-eyes rule: the requester cannot approve their own run")
+        if run.approval_expires_at and self.clock.now() > run.approval_expires_at:
+            await self._replan(run, "the review window expired")
+            raise RunRefused("this review expired; a fresh diff was started and needs a new review")
+        rehearsal = run.data.get("rehearsal", {})
+        if rehearsal.get("status") == "failed":
+            raise RunRefused("the rehearsal failed: fix the SQL or production, then re-run")
+        target = self.settings.target(run.target)
+        snap = run.data.get("snapshot") or {}
+        if target.snapshot != "none" and snap.get("status") != "available":
+            raise RunRefused("no usable snapshot of production exists; apply cannot start")
+        stale = await self._stale_facts(run)
+        if stale:
+            await self._replan(run, stale)
+            raise PlanDrift(
+                f"{stale}: apply refused; a fresh diff was started and needs a new review"
+            )
+
+    async def _stale_facts(self, run: Run) -> str | None:
+        """Which of the four approval facts no longer holds (None: all current)."""
+        ctx = self.context(run)
+        on_disk = steps.file_sha256(ctx.sql_path)
+        if on_disk != run.sql_sha256:
+            return "the SQL file changed after review (sha256 differs)"
+        if await steps.production_fingerprint(ctx) != run.prod_fingerprint:
+            return "production's schema changed since the diff"
+        if ctx.target.mode == "commands" and ctx.target.commands is not None:
+            from bot.workflow.gitcheck import read_git_state
+
+            state = await read_git_state(ctx.target.commands.checkout)
+            if state.commit != run.git_commit:
+                return "the application checkout moved to another commit since the diff"
+        return None
+
+    async def _replan(self, run: Run, why: str) -> None:
+        await self.store.audit(
+            "align-bot",
+            "review.invalidated",
+            run_id=run.id,
+            sql_sha256=run.sql_sha256,
+            detail={"why": why},
+        )
+        notes = [*run.data.get("notes", []), f"review invalidated: {why}; re-diffed"]
+        await self.store.update_run(run.id, data={"notes": notes})
+        self.spawn(run.id, self._replan_task(run), "re-diff")
+
+    async def _replan_task(self, run: Run) -> None:
+        try:
+            await self._plan(run)
+        except AlignError as exc:
+            await self._fail(run.id, exc, step="diff")
+
+    async def _approve(self, run: Run, user: str, reason: str | None) -> Run:
+        two_needed = (
+            self.settings.policy.second_approver_for_destructive
+            and run.data.get("review", {}).get("verdict") == "DESTRUCTIVE"
+        )
+        approval = self._decision(run, "approved", user, reason)
+        if two_needed:
+            if await self.store.record_decision(run.id, **approval) is None:  # same reviewer
+                return run
+            approvers = {
+                d.user_id
+                for d in await self.store.decisions(run.id)
+                if d.decision == "approved" and d.sql_sha256 == run.sql_sha256
+            }
+            if len(approvers) < 2:
+                await self.emit(run, "approval_pending", user=user, needed=2 - len(approvers))
+                return run
+        # Only the click that wins the move to applying records its approval (in the same
+        # transaction); with two approvers both were recorded above.
+        moved = await self.store.transition(
+            run.id,
+            from_states=[S.AWAITING_REVIEW],
+            to_state=S.APPLYING,
+            actor=user,
+            decision=None if two_needed else approval,
+        )
+        if moved is None:  # another reviewer's click won
+            current = await self.store.get_run(run.id)
+            assert current is not None
+            return current
+        await self.emit(moved, "decided", decision="approved", user=user, reason=reason)
+        self.spawn(run.id, self._apply_and_finish(moved), "apply")
+        return moved
+
+    # ------------------------------------------------------------------ apply → done
+    async def _apply_and_finish(self, run: Run) -> None:
+        try:
+            ok = await self._apply(run)
+            run = await self.store.get_run(run.id)  # type: ignore[assignment]
+            if ok:
+                run = await self._move(run, S.VERIFYING)
+                await self._finish(run)
+        except AlignError as exc:
+            await self._fail(run.id, exc, step="apply")
+
+    async def _apply(self, run: Run) -> bool:
+        ctx = self.context(run)
+        await self.store.start_step(run.id, "apply")
+
+        async def progress(done: int, total: int) -> None:
+            await self.emit(run, "apply_progress", done=done, total=total)
+
+        try:
+            data = await apply_run(ctx, run, progress=progress)
+        except ApplyError as exc:
+            data = exc.context.get("data", {})
+            await self.store.finish_step(
+                run.id, "apply", status="failed", output_tail=data.get("error"), detail=data
+            )
+            await self.store.update_run(run.id, data={"apply": data})
+            raise
+        await self.store.finish_step(
+            run.id,
+            "apply",
+            status="succeeded",
+            detail={"duration_s": data["duration_s"]},
+            output_tail=data.get("output_tail"),
+        )
+        await self.store.update_run(run.id, data={"apply": data})
+        return True
+
+    async def _finish(self, run: Run) -> None:
+        """verifying → health_checks → done; always ends with a report."""
+        ctx = self.context(run)
+        verify = await self._step(run, "verify", lambda: steps.verify(ctx))
+        if steps.has_verify_command(ctx):
+            verify |= await self._step(run, "verify_command", lambda: steps.verify_command(ctx))
+        verify = steps.verdict(verify)
+        outcome = "IN SYNC" if verify["in_sync"] else "OUT OF SYNC"
+        run = await self.store.update_run(run.id, data={"verify": verify}, outcome=outcome)
+        run = await self._move(run, S.HEALTH_CHECKS)
+        health = await self._step(
+            run, "health_checks", lambda: run_health_checks(ctx.target, masker=self.masker)
+        )
+        run = await self.store.update_run(run.id, data={"health": health})
+        last = await self.store.last_successful_run(run.target, before=run.created_at)
+        try:
+            related = await self._step(
+                run,
+                "related_changes",
+                lambda: steps.related_changes(ctx, run, last.git_commit if last else None),
+            )
+        except CommandError as exc:
+            related = {"schema_changes": [], "commits": [], "error": exc.message}
+        run = await self.store.update_run(run.id, data={"related": related})
+        run = await self._move(run, S.DONE)
+        await self._write_report(run)
+        await self.emit(run, "finished", outcome=outcome)
+
+    async def _write_report(self, run: Run) -> Path | None:
+        try:
+            paths = await write_report_files(
+                self.store,
+                run.id,
+                self.run_dir(run.id),
+                target=self.settings.target(run.target),
+                masker=self.masker,
+            )
+        except AlignError as exc:
+            log.error("report failed: %s", exc.message, extra={"run_id": run.id})
+            return None
+        fresh = await self.store.get_run(run.id)
+        await self.emit(fresh or run, "report", paths=paths)
+        return paths[0] if paths else None
+
+    # ------------------------------------------------------------------ cancel, resume, recovery
+    async def cancel(self, run_id: str, *, user: str) -> Run:
+        run = await self.store.get_run(run_id)
+        if run is None:
+            raise RunRefused(f"no run {run_id}")
+        moved = await self.store.transition(
+            run_id, from_states=CANCELLABLE_STATES, to_state=S.CANCELLED, actor=user
+        )
+        if moved is None:
+            raise RunRefused(
+                f"run {run_id} is {run.state.value}: only runs before apply can be cancelled"
+            )
+        task = self._tasks.get(run_id)
+        if task is not None:
+            task.cancel()
+        await self.emit(moved, "cancelled", user=user)
+        await self._write_report(moved)
+        return moved
+
+    async def resume(self, run_id: str, *, user: str) -> Run:
+        """A deferred run goes back to diff (always re-diffed: production may have moved)."""
+        run = await self.store.get_run(run_id)
+        if run is None or run.state is not S.DEFERRED:
+            raise RunRefused(f"run {run_id} is not deferred" if run else f"no run {run_id}")
+        holder = await self.store.active_run(run.target)
+        if holder is not None:
+            raise RunRefused(
+                f"target '{run.target}' is busy with run {holder.id} (<@{holder.requested_by}>)"
+            )
+        await self.store.audit(user, "run.resume", run_id=run_id, target=run.target)
+        self.spawn(run_id, self._replan_task(run), "resume")
+        return run
+
+    async def finish_after_restart(self, run: Run) -> None:
+        try:
+            await self._finish(run)
+        except AlignError as exc:
+            await self._fail(run.id, exc, step="verify")
+
+    async def write_report(self, run: Run) -> Path | None:
+        return await self._write_report(run)
+
+    # Recovery actions live in bot/workflow/recovery.py; the runner is their one entry point.
+    async def recover(self, *, quiet_s: float = ORPHAN_AFTER_S) -> list[Run]:
+        return await recovery.recover_at_startup(self, quiet_s=quiet_s)
+
+    async def sweep_orphans(self, *, every_s: float = ORPHAN_AFTER_S / 2) -> None:
+        """Forever (a supervised task): resolve runs whose driving process went quiet."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                resolved = await self.recover()
+            except (AlignError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.exception("orphaned-run sweep failed; retrying later")
+                continue
+            if resolved:
+                log.warning("%d orphaned run(s) marked interrupted", len(resolved))
+
+    async def restore_snapshot(self, run_id: str, *, user: str) -> Run:
+        return await recovery.restore_snapshot(self, run_id, user=user)
+
+    async def mark_manual(self, run_id: str, *, user: str, note: str) -> Run:
+        return await recovery.mark_manual(self, run_id, user=user, note=note)
+
+    async def rerun(self, run_id: str, *, user: str, via: str) -> Run:
+        return await recovery.rerun(self, run_id, user=user, via=via)
+
+
+__all__ = ["DECISIONS", "FINAL_STATES", "Runner"]

@@ -1,0 +1,150 @@
+"""Commands mode end to end: a small application checkout in a real git repository whose
+runbook scripts are shell scripts calling psql and `align diff`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.store import Store
+from bot.tasks import TaskSupervisor
+from bot.workflow.run import RunState
+from bot.workflow.runner import Runner
+
+from .conftest import DEV, PROD
+
+ALIGN = f"{sys.executable} -m bot"
+SCRIPTS = {
+    "dev-sync.sh": 'psql -q -v ON_ERROR_STOP=1 "$DEV_URL" -c "SELECT 1" >/dev/null && echo synced',
+    "generate.sh": "echo client generated",
+    "diff.sh": f'{ALIGN} diff --from "$PROD_URL" --to "$DEV_URL" > prisma_prod_align.sql',
+    "verify.sh": f'{ALIGN} diff --from "$PROD_URL" --to "$DEV_URL" --exit-code >/dev/null',
+}
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def make_checkout(root: Path) -> Path:
+    repo = root / "app"
+    (repo / "scripts").mkdir(parents=True)
+    (repo / "prisma").mkdir()
+    for name, body in SCRIPTS.items():
+        (repo / "scripts" / name).write_text(f"#!/bin/sh\nset -e\n{body}\n")
+    (repo / "prisma" / "schema.prisma").write_text("model User { id Int @id }\n")
+    (repo / ".gitignore").write_text("prisma_prod_align.sql\n")
+    git(repo, "init", "-q", "-b", "dev")
+    git(repo, "-c", "user.email=a@x", "-c", "user.name=Ann", "add", ".")
+    git(repo, "-c", "user.email=a@x", "-c", "user.name=Ann", "commit", "-qm", "schema: users")
+    return repo
+
+
+CONFIG = """
+[bot]
+data_dir = "{data}"
+[access]
+reviewers = ["U0BOB0002"]
+[targets.app]
+database_url = "{prod}"
+mode = "commands"
+snapshot = "pg_dump"
+rehearsal = "full"
+[targets.app.commands]
+checkout = "{repo}"
+branch = "dev"
+dev_sync = "sh scripts/dev-sync.sh"
+generate_client = "sh scripts/generate.sh"
+diff = "sh scripts/diff.sh"
+verify = "sh scripts/verify.sh"
+[targets.app.commands.env]
+PROD_URL = "{prod}"
+DEV_URL = "{dev}"
+PATH = "{path}"
+"""
+
+
+@pytest.fixture
+async def app(make_db, tmp_path: Path):
+    if not shutil.which("psql"):
+        pytest.skip("psql client not installed")
+    prod, dev, state = await make_db(PROD), await make_db(DEV), await make_db()
+    repo = make_checkout(tmp_path)
+    cfg = tmp_path / "align.toml"
+    import os
+
+    cfg.write_text(
+        CONFIG.format(
+            data=tmp_path / "data", prod=prod, dev=dev, repo=repo, path=os.environ["PATH"]
+        )
+    )
+    settings = load_settings(cfg, {})
+    store = await Store.open(state)
+    supervisor = TaskSupervisor()
+    runner = Runner(settings=settings, store=store, supervisor=supervisor)
+    yield runner, repo
+    await supervisor.close()
+    await store.close()
+
+
+async def test_commands_run_end_to_end_records_every_runbook_step(app) -> None:
+    runner, _repo = app
+    run = await runner.start(target="app", requested_by="U0ALICE01", via="cli")
+    run = await runner.wait(run.id)
+    assert run.state is RunState.AWAITING_REVIEW, run.error
+    assert run.data["git"]["branch"] == "dev" and run.data["git"]["clean"] is True
+    assert run.git_commit == run.data["git"]["commit"]
+    assert run.data["dev_sync"]["synced"] and run.data["dev_sync"]["client_generated"]
+    assert run.data["diff"]["sql_file"].endswith("prisma_prod_align.sql")
+    await runner.decide(run.id, decision="approved", user="U0BOB0002")
+    final = await runner.wait(run.id)
+    assert final.state is RunState.DONE and final.outcome == "IN SYNC", final.error
+    assert final.data["verify"]["command_exit_code"] == 0
+    commits = final.data["related"]["commits"]
+    assert [c["subject"] for c in commits] == ["schema: users"]
+    report = (runner.run_dir(run.id) / f"{run.id}.md").read_text()
+    assert "sh scripts/dev-sync.sh" in report
+
+
+async def test_commands_run_stops_at_preconditions_on_dirty_tree(app) -> None:
+    runner, repo = app
+    (repo / "prisma" / "schema.prisma").write_text("model User { id Int @id name String }\n")
+    run = await runner.start(target="app", requested_by="U0ALICE01", via="cli")
+    run = await runner.wait(run.id)
+    assert run.state is RunState.FAILED
+    assert "working tree" in run.error and "not clean" in run.error
+    assert run.data["git"]["dirty_files"] == ["prisma/schema.prisma"]
+
+
+async def test_commands_run_stops_on_wrong_branch(app) -> None:
+    runner, repo = app
+    git(repo, "checkout", "-q", "-b", "feature")
+    run = await runner.wait((await runner.start(target="app", requested_by="U1", via="cli")).id)
+    assert run.state is RunState.FAILED and "on branch 'feature', not 'dev'" in run.error
+
+
+async def test_commands_run_failing_command_is_recorded(app) -> None:
+    runner, repo = app
+    (repo / "scripts" / "dev-sync.sh").write_text("#!/bin/sh\necho boom >&2\nexit 3\n")
+    git(repo, "-c", "user.email=a@x", "-c", "user.name=Ann", "commit", "-qam", "break sync")
+    run = await runner.wait((await runner.start(target="app", requested_by="U1", via="cli")).id)
+    assert run.state is RunState.FAILED and "exit 3" in run.error
+    step = next(s for s in await runner.store.steps(run.id) if s.name == "dev_sync")
+    assert step.status == "failed" and "boom" in step.output_tail
+
+
+async def test_commands_run_sql_file_edited_after_review_is_refused(app) -> None:
+    runner, repo = app
+    run = await runner.wait((await runner.start(target="app", requested_by="U1", via="cli")).id)
+    sql = repo / "prisma_prod_align.sql"
+    sql.write_text(sql.read_text() + "\nDROP TABLE users;\n")
+    from bot.errors import PlanDrift
+
+    with pytest.raises(PlanDrift, match="SQL file changed"):
+        await runner.decide(run.id, decision="approved", user="U0BOB0002")
+    await runner.wait(run.id)
