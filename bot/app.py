@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -30,10 +30,14 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, SlackSettings
 from bot.errors import ConfigError, StoreError
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.observe import make_observer
+from bot.slack.access import Access
 from bot.slack.client import build_web_client
+from bot.slack.live import RunMessenger
 from bot.slack.notifier import Notifier
 from bot.store import Store
 from bot.tasks import TaskSupervisor
+from bot.workflow.runner import Runner
 from handlers.middleware import request_kind
 
 log = logging.getLogger(__name__)
@@ -52,7 +56,9 @@ SHUTDOWN_GRACE_S = 5.0
 
 @dataclass
 class Deps:
-    """Everything a handler may use. The workflow runner is added by ``align serve`` later."""
+    """Everything a handler may use. ``runner`` drives runs; ``messenger`` is its Slack
+    listener; ``access`` answers who may do what; ``in_flight`` guards one-at-a-time actions
+    (a restore) against double clicks within this process."""
 
     settings: Settings
     store: Store
@@ -60,7 +66,10 @@ class Deps:
     supervisor: TaskSupervisor
     metrics: Metrics
     clock: Clock
-    runner: object | None = None
+    runner: Runner | None = None
+    messenger: RunMessenger | None = None
+    access: Access | None = None
+    in_flight: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -131,6 +140,17 @@ def build_app(
         metrics=metrics,
         clock=clock or SystemClock(),
     )
+    deps.access = Access(settings, deps.notifier)
+    deps.messenger = RunMessenger(
+        settings=settings, store=store, notifier=deps.notifier, supervisor=supervisor
+    )
+    deps.runner = Runner(
+        settings=settings,
+        store=store,
+        supervisor=supervisor,
+        clock=deps.clock,
+        listeners=[deps.messenger, make_observer(metrics)],
+    )
     secret = settings.slack.signing_secret
     bolt = AsyncApp(
         client=client,
@@ -149,6 +169,7 @@ def build_app(
     webapp.router.add_get("/healthz", _healthz)
     webapp.router.add_get("/metrics", _metrics)
     webapp.cleanup_ctx.append(_supervisor_ctx)
+    webapp.cleanup_ctx.append(_workflow_ctx)
     if socket_mode:
         webapp.cleanup_ctx.append(_socket_mode_ctx)
     return bundle
@@ -158,7 +179,11 @@ def build_app(
 async def _slack_events(request: web.Request) -> web.StreamResponse:
     bundle = request.app[BUNDLE_KEY]
     started = time.perf_counter()
-    bolt_request = await to_bolt_request(request)
+    try:
+        bolt_request = await to_bolt_request(request)
+    except ValueError:  # a `payload` field that is not JSON: nothing to verify or dispatch
+        bundle.deps.metrics.requests.inc(kind="other", status="400")
+        return web.json_response({"error": "malformed request"}, status=400)
     kind = request_kind(bolt_request.body)
     bolt_response = await bundle.bolt.async_dispatch(bolt_request)
     metrics = bundle.deps.metrics
@@ -202,6 +227,22 @@ async def _metrics(request: web.Request) -> web.StreamResponse:
 async def _supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[BUNDLE_KEY].deps.supervisor.close(grace=SHUTDOWN_GRACE_S)
+
+
+async def _workflow_ctx(app: web.Application) -> AsyncIterator[None]:
+    """At start-up: resolve runs a dead process left behind (a run found applying is never
+    applied again) and bring recent run messages up to date."""
+    deps = app[BUNDLE_KEY].deps
+    if deps.runner is not None:
+        resolved = await deps.runner.recover()
+        if resolved:
+            log.warning("%d run(s) were interrupted by the previous process", len(resolved))
+        # A run whose process died moments ago still has a fresh heartbeat: the sweep finds it
+        # once the heartbeat goes quiet.
+        deps.supervisor.spawn(deps.runner.sweep_orphans(), name="orphan sweep", service=True)
+    if deps.messenger is not None:
+        await deps.messenger.catch_up()
+    yield
 
 
 class _MeasuredSocketModeHandler(AsyncSocketModeHandler):

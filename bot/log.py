@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import sys
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -20,13 +21,24 @@ from typing import IO, Any
 
 from bot.secrets import Masker
 
-__all__ = ["ContextFilter", "JsonFormatter", "log_context", "setup_logging"]
+__all__ = [
+    "ContextFilter",
+    "JsonFormatter",
+    "bind_run_context",
+    "log_context",
+    "remember_run",
+    "setup_logging",
+]
 
 _CONTEXT: dict[str, ContextVar[str | None]] = {
     "run_id": ContextVar("align_run_id", default=None),
     "target": ContextVar("align_target", default=None),
     "step": ContextVar("align_step", default=None),
 }
+# The latest target/step of recent runs (bot/observe.py keeps it current), so a line that only
+# names its run (``extra={"run_id": ...}``) still carries the run's target and step.
+_RUNS: OrderedDict[str, dict[str, str]] = OrderedDict()
+_RUNS_KEPT = 1024
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
@@ -46,14 +58,36 @@ def log_context(**values: str | None) -> Iterator[None]:
             var.reset(token)
 
 
+def bind_run_context(*, run_id: str, target: str, step: str) -> None:
+    """Set the run context for the rest of the current task, without a reset: only for a task
+    that belongs to one run (the runner's ``run <id> …`` tasks), whose context dies with it."""
+    _CONTEXT["run_id"].set(run_id)
+    _CONTEXT["target"].set(target)
+    _CONTEXT["step"].set(step)
+
+
+def remember_run(run_id: str, *, target: str, step: str) -> None:
+    """Record a run's current target and step for lines that name only the run id."""
+    _RUNS[run_id] = {"target": target, "step": step}
+    _RUNS.move_to_end(run_id)
+    while len(_RUNS) > _RUNS_KEPT:
+        _RUNS.popitem(last=False)
+
+
 class ContextFilter(logging.Filter):
-    """Copies the current run context onto each record (as attributes, when set)."""
+    """Copies the current run context onto each record (as attributes, when set); a record
+    that names a run known to :func:`remember_run` gets that run's target and step too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         for name, var in _CONTEXT.items():
             value = var.get()
             if value is not None and not hasattr(record, name):
                 setattr(record, name, value)
+        known = _RUNS.get(str(getattr(record, "run_id", "")))
+        if known:
+            for name, value in known.items():
+                if not hasattr(record, name):
+                    setattr(record, name, value)
         return True
 
 

@@ -11,11 +11,13 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-__all__ = ["CONTENT_TYPE", "Counter", "Histogram", "Metrics", "Registry"]
+__all__ = ["CONTENT_TYPE", "STEP_BUCKETS", "Counter", "Gauge", "Histogram", "Metrics", "Registry"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _M = TypeVar("_M", bound="_Metric")
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Workflow steps take from milliseconds (a no-op diff) to an hour (a big pg_dump).
+STEP_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
 
 def _escape(value: str) -> str:
@@ -77,6 +79,28 @@ class Counter(_Metric):
         return out
 
 
+class Gauge(_Metric):
+    """A value that goes up and down (last value set wins), per label tuple."""
+
+    kind = "gauge"
+
+    def __init__(self, name: str, help_text: str, labelnames: Iterable[str] = ()) -> None:
+        super().__init__(name, help_text, labelnames)
+        self._values: dict[tuple[str, ...], float] = {}
+
+    def set(self, value: float, **labels: str) -> None:
+        self._values[self._key(labels)] = float(value)
+
+    def value(self, **labels: str) -> float | None:
+        return self._values.get(self._key(labels))
+
+    def lines(self) -> list[str]:
+        out = self.header()
+        for key in sorted(self._values):
+            out.append(f"{self.name}{_labels(self.labelnames, key)} {_number(self._values[key])}")
+        return out
+
+
 class Histogram(_Metric):
     kind = "histogram"
 
@@ -123,6 +147,9 @@ class Registry:
 
     def counter(self, name: str, help_text: str, labelnames: Iterable[str] = ()) -> Counter:
         return self._add(Counter(name, help_text, labelnames))
+
+    def gauge(self, name: str, help_text: str, labelnames: Iterable[str] = ()) -> Gauge:
+        return self._add(Gauge(name, help_text, labelnames))
 
     def histogram(
         self,
@@ -178,6 +205,35 @@ class Metrics:
         )
         self.task_failures = r.counter(
             "align_background_task_failures_total", "Background tasks that raised.", ()
+        )
+        # Runs (fed by bot/observe.py) and scheduled jobs (bot/scheduler.py, bot/jobs/).
+        self.runs = r.counter(
+            "align_runs_total",
+            "Runs that reached a final state, by target and outcome "
+            "(in_sync, out_of_sync, rejected, cancelled, failed, interrupted).",
+            ("target", "outcome"),
+        )
+        self.step_seconds = r.histogram(
+            "align_step_duration_seconds",
+            "Duration of workflow steps, by step and how it ended.",
+            ("step", "status"),
+            buckets=STEP_BUCKETS,
+        )
+        self.drift_checks = r.counter(
+            "align_drift_checks_total",
+            "Drift-watch checks, by target and result (in_sync, drift, error, busy, skipped).",
+            ("target", "result"),
+        )
+        self.drift_statements = r.gauge(
+            "align_drift_statements",
+            "Statements needed to bring production in line, as of the last drift check.",
+            ("target",),
+        )
+        self.jobs = r.counter(
+            "align_scheduled_jobs_total",
+            "Scheduled job firings, by job and result (ok, failed, skipped: another replica "
+            "ran it).",
+            ("job", "result"),
         )
 
     def render(self) -> str:

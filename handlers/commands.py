@@ -20,6 +20,20 @@ from typing import TYPE_CHECKING, Any
 from bot.slack import blocks
 from bot.slack.blocks import CommandHelp, Message
 from handlers.errors import replying_on_failure
+from handlers.run_commands import (
+    CancelRequest,
+    HistoryRequest,
+    ReportRequest,
+    ResumeRequest,
+    StartRequest,
+    VerifyRequest,
+    run_cancel,
+    run_history,
+    run_report,
+    run_resume,
+    run_start,
+    run_verify,
+)
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -39,6 +53,7 @@ __all__ = [
 ]
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_TARGET = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _STATUS_RUNS_PER_TARGET = 3
 
 
@@ -75,7 +90,16 @@ class StatusRequest:
     run_id: str | None = None
 
 
-Request = HelpRequest | StatusRequest
+Request = (
+    HelpRequest
+    | StatusRequest
+    | StartRequest
+    | CancelRequest
+    | ResumeRequest
+    | HistoryRequest
+    | ReportRequest
+    | VerifyRequest
+)
 Runner = Callable[[Any, CommandContext, "Deps"], Awaitable[Message]]
 
 
@@ -101,6 +125,27 @@ def _parse_status(args: list[str]) -> Request:
     if not _RUN_ID.match(args[0]):
         return HelpRequest(problem=f"`{blocks.escape(args[0][:80])}` is not a run id.")
     return StatusRequest(run_id=args[0])
+
+
+def _one_optional(name: str, args: list[str], pattern: re.Pattern[str], what: str) -> Any:
+    """Zero or one argument matching ``pattern``: the value, None, or a HelpRequest."""
+    if not args:
+        return None
+    if len(args) > 1:
+        return HelpRequest(problem=f"`{name}` takes at most one {what}.")
+    if not pattern.match(args[0]):
+        return HelpRequest(problem=f"`{blocks.escape(args[0][:80])}` is not a {what}.")
+    return args[0]
+
+
+def _parser(name: str, make: Callable[[str | None], Request], *, target: bool) -> Callable:
+    pattern, what = (_TARGET, "target name") if target else (_RUN_ID, "run id")
+
+    def parse(args: list[str]) -> Request:
+        value = _one_optional(name, args, pattern, what)
+        return value if isinstance(value, HelpRequest) else make(value)
+
+    return parse
 
 
 def parse_command(text: str) -> Request:
@@ -154,11 +199,59 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         run=_run_status,
         deferred=True,
     ),
+    Subcommand(
+        name="start",
+        help=CommandHelp("/align start [TARGET]", "start a reviewed alignment run"),
+        parse=_parser("start", StartRequest, target=True),
+        run=run_start,
+        deferred=True,
+    ),
+    Subcommand(
+        name="cancel",
+        help=CommandHelp("/align cancel [RUN_ID]", "cancel a run before it applies"),
+        parse=_parser("cancel", CancelRequest, target=False),
+        run=run_cancel,
+        deferred=True,
+    ),
+    Subcommand(
+        name="resume",
+        help=CommandHelp("/align resume [RUN_ID]", "resume a deferred run (re-diffed first)"),
+        parse=_parser("resume", ResumeRequest, target=False),
+        run=run_resume,
+        deferred=True,
+    ),
+    Subcommand(
+        name="history",
+        help=CommandHelp("/align history [TARGET]", "the last runs"),
+        parse=_parser("history", HistoryRequest, target=True),
+        run=run_history,
+        deferred=True,
+    ),
+    Subcommand(
+        name="report",
+        help=CommandHelp("/align report [RUN_ID]", "upload a run's report again"),
+        parse=_parser("report", ReportRequest, target=False),
+        run=run_report,
+        deferred=True,
+    ),
+    Subcommand(
+        name="verify",
+        help=CommandHelp("/align verify [TARGET]", "drift check only: no snapshot, no apply"),
+        parse=_parser("verify", VerifyRequest, target=True),
+        run=run_verify,
+        deferred=True,
+    ),
 )
 _BY_NAME = {s.name: s for s in SUBCOMMANDS}
 _FOR_REQUEST: dict[type, Subcommand] = {
     HelpRequest: _BY_NAME["help"],
     StatusRequest: _BY_NAME["status"],
+    StartRequest: _BY_NAME["start"],
+    CancelRequest: _BY_NAME["cancel"],
+    ResumeRequest: _BY_NAME["resume"],
+    HistoryRequest: _BY_NAME["history"],
+    ReportRequest: _BY_NAME["report"],
+    VerifyRequest: _BY_NAME["verify"],
 }
 
 

@@ -68,3 +68,37 @@ def drop_retries(
         return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
 
     return ack_and_drop_retries
+
+
+def _well_formed(body: Any) -> bool:
+    """Enough shape for bolt's matchers not to crash (they index without checking)."""
+    kind = body.get("type") if isinstance(body, dict) else None
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return (
+            isinstance(actions, list)
+            and bool(actions)
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        )
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        return isinstance(view, dict) and isinstance(view.get("callback_id"), str)
+    return True
+
+
+def drop_malformed(
+    deps: Deps,
+) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """Middleware factory: a verified but malformed interactivity payload is acked and dropped
+    (nothing can be done with it; a 500 would only make Slack show an error)."""
+
+    async def ack_and_drop_malformed(
+        req: AsyncBoltRequest, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        if _well_formed(body):
+            await next()
+            return None
+        log.warning("malformed %s payload dropped", request_kind(body))
+        return BoltResponse(status=200, body="")
+
+    return ack_and_drop_malformed

@@ -24,6 +24,7 @@ from bot.config import Secret, Settings, SlackSettings, load_settings
 from bot.errors import ConfigError, NotifyError, StoreError
 from bot.log import setup_logging
 from bot.metrics import Metrics
+from bot.scheduler import scheduler_context
 from bot.slack.client import build_web_client
 from bot.slack.notifier import Notifier
 from bot.state import open_state_store
@@ -131,6 +132,8 @@ async def serve(settings: Settings) -> int:
 
 async def _run_until(stop: asyncio.Event, settings: Settings, store: Store) -> None:
     bundle = build_app(settings, store)
+    # Scheduled jobs (drift watch, reminders, expiry, retention) live and die with the app.
+    bundle.web.cleanup_ctx.append(scheduler_context(bundle.deps))
     runner = web.AppRunner(bundle.web, access_log=None, shutdown_timeout=HTTP_SHUTDOWN_TIMEOUT_S)
     await runner.setup()
     try:

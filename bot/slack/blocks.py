@@ -8,6 +8,7 @@ No I/O here: a test of a builder needs no event loop.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,8 @@ __all__ = [
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
+# A user mention survives escaping (refusals name who holds a target): it can only ping.
+_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})&gt;")
 _STATE_EMOJI = {
     "done": ":white_check_mark:",
     "failed": ":x:",
@@ -177,5 +180,5 @@ def unknown_run_message(run_id: str) -> Message:
 
 def error_message(text: str) -> Message:
     """A failure reply; ``text`` is a user message (already free of secrets), escaped here."""
-    body = f":warning: {escape(text)}"
+    body = _MENTION.sub(r"<@\1>", f":warning: {escape(text)}")
     return Message(text=_clip(body), blocks=[_section(body, block_id=ids.BLOCK_ERROR)])

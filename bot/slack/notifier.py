@@ -39,7 +39,11 @@ class Notifier:
         try:
             return await call()
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+            data = exc.response.data  # a dict, or text when Slack answered e.g. a bare 500
+            error = str(
+                (data.get("error") if isinstance(data, dict) else None)
+                or f"http_{exc.response.status_code}"
+            )
             self._metrics.api_errors.inc(method=method, error=error)
             log.warning("slack call failed", extra={"method": method, "error": error})
             raise NotifyError(

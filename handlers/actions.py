@@ -1,0 +1,365 @@
+"""Button clicks on the review card and the run message.
+
+Every click is re-authorized here from the store and the settings, never from the payload: the
+button's ``value`` is only a run id. The ack always comes first or, for buttons that open a
+modal (Slack's trigger_id is valid for 3 s), right after a bounded ``views.open``. Slow work
+(Runner.decide re-diffs production) runs in a supervised task; its refusals come back as an
+ephemeral reply and the card is left untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import AlignError, NotifyError
+from bot.slack import ids, modals, replies
+from bot.slack.blocks import Message, escape
+from bot.workflow.run import RunState
+from handlers.errors import failure_message
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.app import Deps
+    from bot.store import Run
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Click", "decide_and_tell", "parse_click", "register_actions", "tell"]
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
+MODAL_OPEN_TIMEOUT_S = 2.0
+AUTH_BEFORE_MODAL_TIMEOUT_S = 0.8
+
+Ack = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Click:
+    """A verified click, reduced to what may be used (shapes checked, nothing trusted)."""
+
+    action_id: str
+    run_id: str
+    user_id: str
+    trigger_id: str | None
+    response_url: str | None
+    channel_id: str | None
+
+
+def _str(value: Any, *, limit: int) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= limit else None
+
+
+def parse_click(body: Any) -> Click | None:
+    """The click in a block_actions body, or None when the payload is malformed."""
+    if not isinstance(body, dict):
+        return None
+    actions, user = body.get("actions"), body.get("user")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        return None
+    action = actions[0]
+    action_id = _str(action.get("action_id"), limit=255)
+    value = _str(action.get("value"), limit=64)
+    user_id = _str(user.get("id"), limit=32) if isinstance(user, dict) else None
+    if not action_id or not value or not _RUN_ID.match(value):
+        return None
+    if not user_id or not _USER_ID.match(user_id):
+        return None
+    channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+    channel_id = _str(channel.get("id"), limit=32)
+    response_url = _str(body.get("response_url"), limit=2000)
+    return Click(
+        action_id=action_id,
+        run_id=value,
+        user_id=user_id,
+        trigger_id=_str(body.get("trigger_id"), limit=255),
+        response_url=response_url if response_url and response_url.startswith("http") else None,
+        channel_id=channel_id if channel_id and _CHANNEL_ID.match(channel_id) else None,
+    )
+
+
+async def tell(
+    deps: Deps,
+    message: Message,
+    *,
+    user: str,
+    response_url: str | None = None,
+    channel: str | None = None,
+) -> None:
+    """An ephemeral reply to one user (response_url first, else chat.postEphemeral)."""
+    try:
+        if response_url:
+            await deps.notifier.respond(response_url, message)
+        elif channel:
+            await deps.notifier.post_ephemeral(channel, user, message)
+        else:
+            log.warning("no way to answer %s: %s", user, message.text)
+    except NotifyError as exc:
+        log.warning("ephemeral reply to %s failed: %s", user, exc.message)
+
+
+async def decide_and_tell(
+    deps: Deps,
+    *,
+    run_id: str,
+    decision: str,
+    user: str,
+    reply: Callable[[Message], Awaitable[None]],
+    reason: str | None = None,
+    remind_at: Any = None,
+) -> None:
+    """Authorize the reviewer, then let the Runner decide (it checks four-eyes, expiry, the
+    four facts and races); every refusal becomes the clicker's ephemeral reply."""
+    assert deps.access is not None and deps.runner is not None
+    verdict = await deps.access.reviewer(user)
+    if not verdict.allowed:
+        await deps.store.audit(
+            user, f"click.{decision}.refused", run_id=run_id, detail={"why": verdict.reason}
+        )
+        await reply(replies.refusal(verdict.reason))
+        return
+    try:
+        run = await deps.runner.decide(
+            run_id, decision=decision, user=user, reason=reason, remind_at=remind_at
+        )
+    except AlignError as exc:
+        await reply(failure_message(exc, what=f"{decision} click"))
+        return
+    if decision != "approved":
+        return
+    mine = [
+        d
+        for d in await deps.store.decisions(run_id)
+        if d.decision == "approved" and d.sql_sha256 == run.sql_sha256
+    ]
+    if run.state is RunState.AWAITING_REVIEW:
+        await reply(
+            replies.notice(
+                ":hourglass: Your approval is recorded; a second reviewer "
+                "must approve this DESTRUCTIVE change too."
+            )
+        )
+    elif mine and all(d.user_id != user for d in mine):
+        await reply(replies.notice(f"Already approved by <@{mine[0].user_id}>; nothing to do."))
+
+
+def _click_refusal(run: Run | None, click: Click, deps: Deps, *, approving: bool) -> str | None:
+    """Cheap checks before a modal opens (the authoritative ones run again on submit)."""
+    if run is None:
+        return f"no run {click.run_id}"
+    if run.state is not RunState.AWAITING_REVIEW:
+        return f"run {run.id} is {run.state.value}, not awaiting review"
+    if approving and deps.settings.policy.four_eyes and click.user_id == run.requested_by:
+        return "four-eyes rule: the requester cannot approve their own run"
+    return None
+
+
+async def _reviewer_refusal(deps: Deps, user: str) -> str | None:
+    """Reviewer check bounded so the modal can still open in time (groups are cached; an
+    unresolved group is checked again, unbounded, when the modal is submitted)."""
+    assert deps.access is not None
+    try:
+        async with asyncio.timeout(AUTH_BEFORE_MODAL_TIMEOUT_S):
+            verdict = await deps.access.reviewer(user)
+    except TimeoutError:
+        return None
+    return None if verdict.allowed else verdict.reason
+
+
+def _spawn(deps: Deps, coro: Awaitable[None], what: str) -> None:
+    deps.supervisor.spawn(coro, name=what)  # type: ignore[arg-type]
+
+
+def _replier(deps: Deps, click: Click) -> Callable[[Message], Awaitable[None]]:
+    async def reply(message: Message) -> None:
+        await tell(
+            deps,
+            message,
+            user=click.user_id,
+            response_url=click.response_url,
+            channel=click.channel_id,
+        )
+
+    return reply
+
+
+async def _open_modal(deps: Deps, ack: Ack, click: Click, view: dict[str, Any]) -> None:
+    """Open ``view`` with the click's trigger_id inside the ack window, then ack."""
+    problem = None
+    if click.trigger_id is None:
+        problem = "the click carried no trigger_id"
+    else:
+        try:
+            async with asyncio.timeout(MODAL_OPEN_TIMEOUT_S):
+                await deps.notifier.open_view(click.trigger_id, view)
+        except (NotifyError, TimeoutError) as exc:
+            problem = f"the dialog could not be opened ({type(exc).__name__}); click again"
+    await ack()
+    if problem:
+        _spawn(deps, _replier(deps, click)(replies.refusal(problem)), "modal refusal")
+
+
+def _modal_click(
+    deps: Deps,
+    build: Callable[[Run], dict[str, Any]],
+    *,
+    approving: bool = False,
+    recovery: bool = False,
+) -> Callable[..., Awaitable[None]]:
+    async def on_modal_click(ack: Ack, body: dict[str, Any]) -> None:
+        click = parse_click(body)
+        if click is None:
+            await _malformed(deps, ack, body)
+            return
+        run = await deps.store.get_run(click.run_id)
+        if recovery:
+            assert deps.access is not None
+            verdict = await deps.access.recoverer(click.user_id)
+            why = None if verdict.allowed else verdict.reason
+            why = why or (None if run is not None else f"no run {click.run_id}")
+        else:
+            why = _click_refusal(run, click, deps, approving=approving)
+            why = why or await _reviewer_refusal(deps, click.user_id)
+        if why is not None or run is None:
+            await ack()
+            await deps.store.audit(
+                click.user_id,
+                f"click.{click.action_id}.refused",
+                run_id=click.run_id,
+                detail={"why": why},
+            )
+            _spawn(deps, _replier(deps, click)(replies.refusal(str(why))), "click refusal")
+            return
+        await _open_modal(deps, ack, click, build(run))
+
+    return on_modal_click
+
+
+async def _malformed(deps: Deps, ack: Ack, body: Any) -> None:
+    await ack()
+    log.warning("malformed block_actions payload ignored")
+    url = body.get("response_url") if isinstance(body, dict) else None
+    user = (
+        body.get("user", {}).get("id")
+        if isinstance(body, dict) and isinstance(body.get("user"), dict)
+        else None
+    )
+    if isinstance(url, str) and url.startswith("http") and isinstance(user, str):
+        message = replies.refusal("this click could not be read (malformed payload)")
+        _spawn(deps, tell(deps, message, user=user, response_url=url), "malformed reply")
+
+
+def on_approve_click(deps: Deps) -> Callable[..., Awaitable[None]]:
+    modal_click = _modal_click(deps, modals.approve_destructive_modal, approving=True)
+
+    async def on_approve(ack: Ack, body: dict[str, Any]) -> None:
+        click = parse_click(body)
+        if click is None:
+            await _malformed(deps, ack, body)
+            return
+        run = await deps.store.get_run(click.run_id)
+        if run is not None and (run.data.get("review") or {}).get("verdict") == "DESTRUCTIVE":
+            await modal_click(ack, body)  # type the target's name first
+            return
+        await ack()
+        _spawn(
+            deps,
+            decide_and_tell(
+                deps,
+                run_id=click.run_id,
+                decision="approved",
+                user=click.user_id,
+                reply=_replier(deps, click),
+            ),
+            f"approve {click.run_id}",
+        )
+
+    return on_approve
+
+
+def _after_ack(
+    deps: Deps, work: Callable[[Deps, Click], Awaitable[Message | None]]
+) -> Callable[..., Awaitable[None]]:
+    async def on_click(ack: Ack, body: dict[str, Any]) -> None:
+        click = parse_click(body)
+        if click is None:
+            await _malformed(deps, ack, body)
+            return
+        await ack()
+
+        async def run_and_reply() -> None:
+            try:
+                message = await work(deps, click)
+            except AlignError as exc:
+                message = failure_message(exc, what=click.action_id)
+            if message is not None:
+                await _replier(deps, click)(message)
+
+        _spawn(deps, run_and_reply(), f"{click.action_id} {click.run_id}")
+
+    return on_click
+
+
+async def _restore(deps: Deps, click: Click) -> Message | None:
+    assert deps.access is not None and deps.runner is not None
+    verdict = await deps.access.recoverer(click.user_id)
+    if not verdict.allowed:
+        return replies.refusal(verdict.reason)
+    done = [
+        r
+        for r in await deps.store.recovery_actions(click.run_id)
+        if r.action == "restored_snapshot" and not (r.note or "").startswith("restore FAILED")
+    ]
+    if done:
+        return replies.refusal(f"the snapshot was already restored by <@{done[0].user_id}>")
+    key = f"restore:{click.run_id}"
+    if key in deps.in_flight:  # a double click while the first restore is still running
+        return replies.refusal("a restore of this run is already in progress")
+    deps.in_flight.add(key)
+    try:
+        run = await deps.runner.restore_snapshot(click.run_id, user=click.user_id)
+    finally:
+        deps.in_flight.discard(key)
+    if deps.messenger is not None:
+        deps.messenger.touch(run.id)
+        deps.messenger.post_in_thread(
+            run.id,
+            replies.notice(
+                f":rewind: <@{click.user_id}> restored production (`{escape(run.target)}`) "
+                "from the snapshot."
+            ),
+        )
+    return None
+
+
+async def _rerun(deps: Deps, click: Click) -> Message | None:
+    assert deps.access is not None and deps.runner is not None
+    verdict = await deps.access.requester(click.user_id)
+    if not verdict.allowed:
+        return replies.refusal(verdict.reason)
+    new = await deps.runner.rerun(click.run_id, user=click.user_id, via="slack")
+    if deps.messenger is not None:
+        deps.messenger.touch(click.run_id)
+    return replies.notice(f":repeat: Re-running as run `{escape(new.id)}`.")
+
+
+async def _unknown_action(ack: Ack, body: dict[str, Any]) -> None:
+    await ack()
+    log.info("click on an unknown action ignored")
+
+
+def register_actions(app: AsyncApp, deps: Deps) -> None:
+    app.action(ids.ACTION_APPROVE)(on_approve_click(deps))
+    app.action(ids.ACTION_REJECT)(_modal_click(deps, modals.reject_modal))
+    app.action(ids.ACTION_DEFER)(_modal_click(deps, modals.defer_modal))
+    app.action(ids.ACTION_MANUAL)(_modal_click(deps, modals.manual_modal, recovery=True))
+    app.action(ids.ACTION_RESTORE)(_after_ack(deps, _restore))
+    app.action(ids.ACTION_RERUN)(_after_ack(deps, _rerun))
+    app.action(re.compile(r".*"))(_unknown_action)  # stale or foreign buttons: ack, ignore
