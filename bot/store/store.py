@@ -320,33 +320,11 @@ class Store:
         return [StepRecord(**dict(r)) for r in rows]
 
     # ------------------------------------------------------------------ decisions
-    async def record_decision(
-        self,
-        run_id: str,
-        *,
-        decision: str,
-        user_id: str,
-        reason: str | None = None,
-        sql_sha256: str | None = None,
-        prod_fingerprint: str | None = None,
-        snapshot_id: str | None = None,
-        git_commit: str | None = None,
-        remind_at: datetime | None = None,
-    ) -> Decision | None:
-        """Insert a decision; None if this reviewer already made the same decision on this plan."""
+    async def record_decision(self, run_id: str, **decision: Any) -> Decision | None:
+        """Insert a decision (the keyword arguments of :meth:`_insert_decision`); None if this
+        reviewer already made the same decision on this plan."""
         async with self._pool.acquire() as conn, conn.transaction():
-            return await self._insert_decision(
-                conn,
-                run_id,
-                decision=decision,
-                user_id=user_id,
-                reason=reason,
-                sql_sha256=sql_sha256,
-                prod_fingerprint=prod_fingerprint,
-                snapshot_id=snapshot_id,
-                git_commit=git_commit,
-                remind_at=remind_at,
-            )
+            return await self._insert_decision(conn, run_id, **decision)
 
     async def _insert_decision(
         self,

@@ -9,6 +9,7 @@ pg_stat_activity looks sane), ``catalog`` (no constraint left NOT VALID, no inva
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -25,6 +26,9 @@ _CONSTRAINT_VIOLATION = re.compile(
     r"|duplicate key value|\b23(?:000|001|502|503|505|514|P01)\b",
     re.I,
 )
+
+
+Probe = tuple[bool, str]  # (passed, detail)
 
 
 def _result(check: HealthCheck, ok: bool, detail: str) -> dict[str, Any]:
@@ -62,53 +66,59 @@ async def _http(check: HealthCheck, target: Target, masker: Masker) -> dict[str,
         return _result(check, False, f"GET {masker.mask(check.url)} failed: {exc or 'timeout'}")
 
 
-async def _db(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:
+async def _on_production(
+    check: HealthCheck, target: Target, probe: Callable[[asyncpg.Connection], Awaitable[Probe]]
+) -> dict[str, Any]:
+    """Run ``probe`` on a fresh connection to production; a failure to connect or query is a
+    failed check, reported with the masked reason."""
     try:
         conn = await connect(target.database_url.value, timeout=check.timeout_s)
     except CatalogError as exc:
         return _result(check, False, exc.message)
     try:
-        row = await conn.fetchrow(
-            """SELECT count(*) AS total,
-                      count(*) FILTER (WHERE state = 'idle in transaction'
-                                       AND now() - state_change > interval '5 minutes') AS stuck,
-                      count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting,
-                      current_setting('max_connections')::int AS max_conn
-               FROM pg_stat_activity WHERE datname = current_database()"""
-        )
+        ok, detail = await probe(conn)
+    except asyncpg.PostgresError as exc:
+        return _result(check, False, f"query failed: {exc}")
     finally:
         await conn.close()
-    ok = row["stuck"] == 0 and row["waiting"] == 0 and row["total"] < 0.9 * row["max_conn"]
-    return _result(
-        check,
-        ok,
-        f"{row['total']} connection(s) of {row['max_conn']}, {row['waiting']} waiting on locks, "
-        f"{row['stuck']} idle in transaction > 5 min",
+    return _result(check, ok, detail)
+
+
+async def _connections(conn: asyncpg.Connection) -> Probe:
+    row = await conn.fetchrow(
+        """SELECT count(*) AS total,
+                  count(*) FILTER (WHERE state = 'idle in transaction'
+                                   AND now() - state_change > interval '5 minutes') AS stuck,
+                  count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting,
+                  current_setting('max_connections')::int AS max_conn
+           FROM pg_stat_activity WHERE datname = current_database()"""
     )
+    ok = row["stuck"] == 0 and row["waiting"] == 0 and row["total"] < 0.9 * row["max_conn"]
+    return ok, (
+        f"{row['total']} connection(s) of {row['max_conn']}, {row['waiting']} waiting on locks, "
+        f"{row['stuck']} idle in transaction > 5 min"
+    )
+
+
+async def _invalid_objects(conn: asyncpg.Connection) -> Probe:
+    not_valid = await conn.fetch(
+        """SELECT conrelid::regclass::text AS rel, conname FROM pg_constraint
+           WHERE NOT convalidated AND connamespace <> 'pg_catalog'::regnamespace"""
+    )
+    invalid = await conn.fetch(
+        "SELECT indexrelid::regclass::text AS idx FROM pg_index WHERE NOT indisvalid"
+    )
+    problems = [f"constraint {r['conname']} on {r['rel']} is NOT VALID" for r in not_valid]
+    problems += [f"index {r['idx']} is invalid" for r in invalid]
+    return not problems, "; ".join(problems) or "all constraints valid, all indexes valid"
+
+
+async def _db(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:
+    return await _on_production(check, target, _connections)
 
 
 async def _catalog(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:
-    try:
-        conn = await connect(target.database_url.value, timeout=check.timeout_s)
-    except CatalogError as exc:
-        return _result(check, False, exc.message)
-    try:
-        not_valid = await conn.fetch(
-            """SELECT conrelid::regclass::text AS rel, conname FROM pg_constraint
-               WHERE NOT convalidated AND connamespace <> 'pg_catalog'::regnamespace"""
-        )
-        invalid = await conn.fetch(
-            "SELECT indexrelid::regclass::text AS idx FROM pg_index WHERE NOT indisvalid"
-        )
-    except asyncpg.PostgresError as exc:
-        return _result(check, False, f"catalog query failed: {exc}")
-    finally:
-        await conn.close()
-    problems = [f"constraint {r['conname']} on {r['rel']} is NOT VALID" for r in not_valid]
-    problems += [f"index {r['idx']} is invalid" for r in invalid]
-    return _result(
-        check, not problems, "; ".join(problems) or "all constraints valid, all indexes valid"
-    )
+    return await _on_production(check, target, _invalid_objects)
 
 
 async def _log(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:

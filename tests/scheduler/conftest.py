@@ -12,21 +12,13 @@ import asyncpg
 import pytest
 
 from bot.clock import FixedClock
-from bot.config import (
-    HealthCheck,
-    Policy,
-    Schedules,
-    Secret,
-    Settings,
-    SlackSettings,
-    Target,
-    Timeouts,
-)
+from bot.config import Policy, Schedules, Secret, Settings, SlackSettings
 from bot.jobs import JobDeps
 from bot.metrics import Metrics
 from bot.slack.client import build_web_client
 from bot.slack.notifier import Notifier
 from bot.store import Store
+from tests.builders import builtin_settings
 from tests.slackkit.emulator import SlackEmulator
 from tests.slackkit.fixtures import BOT_TOKEN, slack_emulator  # noqa: F401
 
@@ -67,31 +59,16 @@ class JobEnv:
 
 
 def job_settings(data_dir: Path, prod: str, dev: str, state: str, api_url: str) -> Settings:
-    """One builtin target ``prod`` (pg_dump snapshots) whose desired schema is ``dev``."""
-    target = Target(
-        name="prod",
-        database_url=Secret(prod),
-        mode="builtin",
-        snapshot="pg_dump",
-        desired_url=Secret(dev),
-        pg_dump_dir=data_dir / "snapshots",
-        rehearsal="full",
-        health_checks=(HealthCheck(name="connections", kind="db"),),
-    )
-    return Settings(
-        config_path=None,
-        data_dir=data_dir,
-        state_url=Secret(state),
-        host="127.0.0.1",
-        port=0,
+    """The shared test settings plus a channel, reviewers, a drift-watch cron and Slack."""
+    return builtin_settings(
+        data_dir,
+        prod,
+        dev,
+        state,
         channel=CHANNEL,
-        oncall=(),
-        default_target="prod",
         policy=Policy(reviewers=REVIEWERS),
-        timeouts=Timeouts(),
         schedules=Schedules(drift_watch="*/15 * * * *"),
         slack=SlackSettings(Secret(BOT_TOKEN), Secret("signing-secret"), None, api_url),
-        targets={"prod": target},
     )
 
 

@@ -11,19 +11,11 @@ import asyncpg
 import pytest
 
 from bot.clock import FixedClock
-from bot.config import (
-    HealthCheck,
-    Policy,
-    Schedules,
-    Secret,
-    Settings,
-    SlackSettings,
-    Target,
-    Timeouts,
-)
+from bot.config import Settings
 from bot.store import Run, Store
 from bot.tasks import TaskSupervisor
 from bot.workflow.runner import Runner
+from tests.builders import builtin_settings
 
 PROD = """
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
@@ -36,35 +28,6 @@ CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL,
                     verified boolean NOT NULL DEFAULT false);
 CREATE INDEX users_email_idx ON users (email);
 """
-
-
-def builtin_settings(data_dir: Path, prod_url: str, dev_url: str, state_url: str) -> Settings:
-    """One builtin target "prod": production vs the dev database, pg_dump snapshots."""
-    target = Target(
-        name="prod",
-        database_url=Secret(prod_url),
-        mode="builtin",
-        snapshot="pg_dump",
-        desired_url=Secret(dev_url),
-        pg_dump_dir=data_dir / "snapshots",
-        rehearsal="full",
-        health_checks=(HealthCheck(name="connections", kind="db"),),
-    )
-    return Settings(
-        config_path=None,
-        data_dir=data_dir,
-        state_url=Secret(state_url),
-        host="127.0.0.1",
-        port=0,
-        channel=None,
-        oncall=(),
-        default_target="prod",
-        policy=Policy(reviewers=("U0BOB0002",), four_eyes=True),
-        timeouts=Timeouts(),
-        schedules=Schedules(),
-        slack=SlackSettings(None, None, None, None),
-        targets={"prod": target},
-    )
 
 
 @dataclasses.dataclass

@@ -1,0 +1,50 @@
+"""Settings for tests, built in code: one builtin target ``prod`` whose desired schema is a dev
+database, pg_dump snapshots under the data directory. Override any Settings field by keyword."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from bot.config import (
+    HealthCheck,
+    Policy,
+    Schedules,
+    Secret,
+    Settings,
+    SlackSettings,
+    Target,
+    Timeouts,
+)
+
+
+def builtin_settings(
+    data_dir: Path, prod_url: str, dev_url: str, state_url: str, **overrides: Any
+) -> Settings:
+    target = Target(
+        name="prod",
+        database_url=Secret(prod_url),
+        mode="builtin",
+        snapshot="pg_dump",
+        desired_url=Secret(dev_url),
+        pg_dump_dir=data_dir / "snapshots",
+        rehearsal="full",
+        health_checks=(HealthCheck(name="connections", kind="db"),),
+    )
+    settings = Settings(
+        config_path=None,
+        data_dir=data_dir,
+        state_url=Secret(state_url),
+        host="127.0.0.1",
+        port=0,
+        channel=None,
+        oncall=(),
+        default_target="prod",
+        policy=Policy(reviewers=("U0BOB0002",), four_eyes=True),
+        timeouts=Timeouts(),
+        schedules=Schedules(),
+        slack=SlackSettings(None, None, None, None),
+        targets={"prod": target},
+    )
+    return dataclasses.replace(settings, **overrides)
