@@ -3,6 +3,7 @@ runbook scripts are shell scripts calling psql and `align diff`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,7 @@ CONFIG = """
 data_dir = "{data}"
 [access]
 reviewers = ["U0BOB0002"]
+{timeouts}
 [targets.app]
 database_url = "{prod}"
 mode = "commands"
@@ -62,6 +64,7 @@ dev_sync = "sh scripts/dev-sync.sh"
 generate_client = "sh scripts/generate.sh"
 diff = "sh scripts/diff.sh"
 verify = "sh scripts/verify.sh"
+{extra}
 [targets.app.commands.env]
 PROD_URL = "{prod}"
 DEV_URL = "{dev}"
@@ -70,26 +73,42 @@ PATH = "{path}"
 
 
 @pytest.fixture
-async def app(make_db, tmp_path: Path):
+async def make_app(make_db, tmp_path: Path):
+    """``runner, repo = await make_app(extra="apply = ...", timeouts="[timeouts] ...")``."""
     if not shutil.which("psql"):
         pytest.skip("psql client not installed")
-    prod, dev, state = await make_db(PROD), await make_db(DEV), await make_db()
-    repo = make_checkout(tmp_path)
-    cfg = tmp_path / "align.toml"
-    import os
+    opened: list[tuple[TaskSupervisor, Store]] = []
 
-    cfg.write_text(
-        CONFIG.format(
-            data=tmp_path / "data", prod=prod, dev=dev, repo=repo, path=os.environ["PATH"]
+    async def make(*, extra: str = "", timeouts: str = "") -> tuple[Runner, Path]:
+        prod, dev, state = await make_db(PROD), await make_db(DEV), await make_db()
+        repo = make_checkout(tmp_path)
+        cfg = tmp_path / "align.toml"
+        cfg.write_text(
+            CONFIG.format(
+                data=tmp_path / "data",
+                prod=prod,
+                dev=dev,
+                repo=repo,
+                path=os.environ["PATH"],
+                extra=extra,
+                timeouts=timeouts,
+            )
         )
-    )
-    settings = load_settings(cfg, {})
-    store = await Store.open(state)
-    supervisor = TaskSupervisor()
-    runner = Runner(settings=settings, store=store, supervisor=supervisor)
-    yield runner, repo
-    await supervisor.close()
-    await store.close()
+        store = await Store.open(state)
+        supervisor = TaskSupervisor()
+        opened.append((supervisor, store))
+        runner = Runner(settings=load_settings(cfg, {}), store=store, supervisor=supervisor)
+        return runner, repo
+
+    yield make
+    for supervisor, store in opened:
+        await supervisor.close()
+        await store.close()
+
+
+@pytest.fixture
+async def app(make_app):
+    return await make_app()
 
 
 async def test_commands_run_end_to_end_records_every_runbook_step(app) -> None:
@@ -148,3 +167,34 @@ async def test_commands_run_sql_file_edited_after_review_is_refused(app) -> None
     with pytest.raises(PlanDrift, match="SQL file changed"):
         await runner.decide(run.id, decision="approved", user="U0BOB0002")
     await runner.wait(run.id)
+
+
+async def test_commands_run_configured_apply_command_runs_the_reviewed_file(make_app) -> None:
+    runner, repo = await make_app(extra='apply = "sh scripts/apply.sh"')
+    (repo / "scripts" / "apply.sh").write_text(
+        '#!/bin/sh\nset -e\npsql -q -v ON_ERROR_STOP=1 "$PROD_URL" -1 -f prisma_prod_align.sql\n'
+        "echo applied\n"
+    )
+    git(repo, "-c", "user.email=a@x", "-c", "user.name=Ann", "add", ".")
+    git(repo, "-c", "user.email=a@x", "-c", "user.name=Ann", "commit", "-qm", "apply script")
+    run = await runner.wait((await runner.start(target="app", requested_by="U1", via="cli")).id)
+    await runner.decide(run.id, decision="approved", user="U0BOB0002")
+    final = await runner.wait(run.id)
+    assert final.state is RunState.DONE and final.outcome == "IN SYNC", final.error
+    apply = final.data["apply"]
+    assert apply["command"] == "sh scripts/apply.sh" and apply["exit_code"] == 0
+    assert apply["sha256_applied"] == apply["sha256_reviewed"] == run.sql_sha256
+
+
+async def test_commands_run_step_timeout_kills_the_whole_process_group(make_app) -> None:
+    runner, repo = await make_app(timeouts='[timeouts]\ncommand = "1s"')
+    marker = repo.parent / "child.pid"
+    (repo / "scripts" / "dev-sync.sh").write_text(
+        f"#!/bin/sh\nsleep 60 &\necho $! > {marker}\nwait\n"
+    )
+    git(repo, "-c", "user.email=a@x", "-c", "user.name=Ann", "commit", "-qam", "slow sync")
+    run = await runner.wait((await runner.start(target="app", requested_by="U1", via="cli")).id)
+    assert run.state is RunState.FAILED and "timed out" in run.error
+    from bot.pgcluster import process_alive
+
+    assert not process_alive(int(marker.read_text()))  # the grandchild died with its group

@@ -32,6 +32,7 @@ def closed_port() -> int:
 
 async def test_health_checks_pass_on_a_healthy_application(make_db, tmp_path: Path) -> None:
     url = await make_db("CREATE TABLE t (id int PRIMARY KEY)")
+
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
