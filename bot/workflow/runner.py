@@ -1,8 +1,9 @@
 """The orchestrator: one supervised asyncio task per run, every transition persisted first.
 
 ``start`` records the run and drives it to the review gate; ``decide`` records a reviewer's
-decision and, for an approval whose four facts (SQL sha256, production fingerprint, snapshot,
-git commit) are still current, applies, verifies and finishes. The review gate is durable: a
+decision (the rules are in gate.py) and, for an approval whose four facts (SQL sha256,
+production fingerprint, snapshot, git commit) are still current, applies, verifies and
+finishes. Recovery actions and start-up recovery are in recovery.py. The review gate is durable: a
 run waiting for review is only a row in the store, so restarts lose nothing. ``recover`` runs at
 start-up and resolves runs a dead process left behind; a run found in ``applying`` is never
 applied again.
@@ -26,15 +27,15 @@ import asyncpg
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.errors import AlignError, ApplyError, CommandError, PlanDrift, RunRefused
+from bot.errors import AlignError, ApplyError, CommandError, RunRefused
 from bot.store import Run, Store
 from bot.tasks import TaskSupervisor
-from bot.workflow import recovery, steps
+from bot.workflow import gate, recovery, steps
 from bot.workflow.apply_step import apply_run
 from bot.workflow.context import Listener, StepContext
 from bot.workflow.health import run_health_checks
 from bot.workflow.reporting import write_report_files
-from bot.workflow.run import CANCELLABLE_STATES, FINAL_STATES, RunState
+from bot.workflow.run import CANCELLABLE_STATES, RunState
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ _DATA_KEY = {
     "health_checks": "health",
     "related_changes": "related",
 }
-DECISIONS = ("approved", "rejected", "deferred")
 
 
 class Runner:
@@ -307,153 +307,21 @@ class Runner:
         reason: str | None = None,
         remind_at: datetime | None = None,
     ) -> Run:
-        """Record a reviewer's decision. Raises RunRefused (with the rule) when not allowed."""
-        if decision not in DECISIONS:
-            raise RunRefused(f"unknown decision {decision!r}")
-        run = await self.store.get_run(run_id)
-        if run is None:
-            raise RunRefused(f"no run {run_id}")
-        await self.store.audit(
-            user, f"click.{decision}", run_id=run_id, target=run.target, sql_sha256=run.sql_sha256
+        """Record a reviewer's decision (the rules are in gate.py). Raises RunRefused, naming
+        the rule, when the decision is not allowed."""
+        return await gate.decide(
+            self, run_id, decision=decision, user=user, reason=reason, remind_at=remind_at
         )
-        if run.state is not S.AWAITING_REVIEW:
-            raise RunRefused(f"run {run_id} is {run.state.value}, not awaiting review")
-        if decision == "rejected":
-            if not (reason or "").strip():
-                raise RunRefused("a rejection needs a reason")
-            return await self._close_review(run, decision, user, reason, S.REJECTED)
-        if decision == "deferred":
-            return await self._close_review(
-                run, decision, user, reason, S.DEFERRED, remind_at=remind_at
-            )
-        await self._check_approval(run, user)
-        return await self._approve(run, user, reason)
 
-    async def _close_review(
-        self, run: Run, decision: str, user: str, reason: str | None, to: RunState, **fields: Any
-    ) -> Run:
-        moved = await self.store.transition(
-            run.id,
-            from_states=[S.AWAITING_REVIEW],
-            to_state=to,
-            actor=user,
-            decision=self._decision(run, decision, user, reason, fields.get("remind_at")),
-            **fields,
-        )
-        if moved is None:
-            raise RunRefused(f"run {run.id} was already decided")
-        await self.emit(moved, "decided", decision=decision, user=user, reason=reason)
-        if to is S.REJECTED:
-            await self._write_report(moved)
-        return moved
-
-    @staticmethod
-    def _decision(
-        run: Run, decision: str, user: str, reason: str | None, remind_at: datetime | None = None
-    ) -> dict[str, Any]:
-        """A decision bound to the four facts of the plan it was made on."""
-        return {
-            "decision": decision,
-            "user_id": user,
-            "reason": reason,
-            "sql_sha256": run.sql_sha256,
-            "prod_fingerprint": run.prod_fingerprint,
-            "snapshot_id": run.snapshot_id,
-            "git_commit": run.git_commit,
-            "remind_at": remind_at,
-        }
-
-    async def _check_approval(self, run: Run, user: str) -> None:
-        policy = self.settings.policy
-        if policy.four_eyes and user == run.requested_by:
-            raise RunRefused("four-eyes rule: the requester cannot approve their own run")
-        if run.approval_expires_at and self.clock.now() > run.approval_expires_at:
-            await self._replan(run, "the review window expired")
-            raise RunRefused("this review expired; a fresh diff was started and needs a new review")
-        rehearsal = run.data.get("rehearsal", {})
-        if rehearsal.get("status") == "failed":
-            raise RunRefused("the rehearsal failed: fix the SQL or production, then re-run")
-        target = self.settings.target(run.target)
-        snap = run.data.get("snapshot") or {}
-        if target.snapshot != "none" and snap.get("status") != "available":
-            raise RunRefused("no usable snapshot of production exists; apply cannot start")
-        stale = await self._stale_facts(run)
-        if stale:
-            await self._replan(run, stale)
-            raise PlanDrift(
-                f"{stale}: apply refused; a fresh diff was started and needs a new review"
-            )
-
-    async def _stale_facts(self, run: Run) -> str | None:
-        """Which of the four approval facts no longer holds (None: all current)."""
-        ctx = self.context(run)
-        on_disk = steps.file_sha256(ctx.sql_path)
-        if on_disk != run.sql_sha256:
-            return "the SQL file changed after review (sha256 differs)"
-        if await steps.production_fingerprint(ctx) != run.prod_fingerprint:
-            return "production's schema changed since the diff"
-        if ctx.target.mode == "commands" and ctx.target.commands is not None:
-            from bot.workflow.gitcheck import read_git_state
-
-            state = await read_git_state(ctx.target.commands.checkout)
-            if state.commit != run.git_commit:
-                return "the application checkout moved to another commit since the diff"
-        return None
-
-    async def _replan(self, run: Run, why: str) -> None:
-        await self.store.audit(
-            "align-bot",
-            "review.invalidated",
-            run_id=run.id,
-            sql_sha256=run.sql_sha256,
-            detail={"why": why},
-        )
-        notes = [*run.data.get("notes", []), f"review invalidated: {why}; re-diffed"]
-        await self.store.update_run(run.id, data={"notes": notes})
-        self.spawn(run.id, self._replan_task(run), "re-diff")
-
-    async def _replan_task(self, run: Run) -> None:
+    async def replan(self, run: Run) -> None:
+        """Diff again (a supervised task): after a stale review, or when a deferred run resumes."""
         try:
             await self._plan(run)
         except AlignError as exc:
             await self._fail(run.id, exc, step="diff")
 
-    async def _approve(self, run: Run, user: str, reason: str | None) -> Run:
-        two_needed = (
-            self.settings.policy.second_approver_for_destructive
-            and run.data.get("review", {}).get("verdict") == "DESTRUCTIVE"
-        )
-        approval = self._decision(run, "approved", user, reason)
-        if two_needed:
-            if await self.store.record_decision(run.id, **approval) is None:  # same reviewer
-                return run
-            approvers = {
-                d.user_id
-                for d in await self.store.decisions(run.id)
-                if d.decision == "approved" and d.sql_sha256 == run.sql_sha256
-            }
-            if len(approvers) < 2:
-                await self.emit(run, "approval_pending", user=user, needed=2 - len(approvers))
-                return run
-        # Only the click that wins the move to applying records its approval (in the same
-        # transaction); with two approvers both were recorded above.
-        moved = await self.store.transition(
-            run.id,
-            from_states=[S.AWAITING_REVIEW],
-            to_state=S.APPLYING,
-            actor=user,
-            decision=None if two_needed else approval,
-        )
-        if moved is None:  # another reviewer's click won
-            current = await self.store.get_run(run.id)
-            assert current is not None
-            return current
-        await self.emit(moved, "decided", decision="approved", user=user, reason=reason)
-        self.spawn(run.id, self._apply_and_finish(moved), "apply")
-        return moved
-
     # ------------------------------------------------------------------ apply → done
-    async def _apply_and_finish(self, run: Run) -> None:
+    async def apply_and_finish(self, run: Run) -> None:
         try:
             ok = await self._apply(run)
             run = await self.store.get_run(run.id)  # type: ignore[assignment]
@@ -514,10 +382,10 @@ class Runner:
             related = {"schema_changes": [], "commits": [], "error": exc.message}
         run = await self.store.update_run(run.id, data={"related": related})
         run = await self._move(run, S.DONE)
-        await self._write_report(run)
+        await self.write_report(run)
         await self.emit(run, "finished", outcome=outcome)
 
-    async def _write_report(self, run: Run) -> Path | None:
+    async def write_report(self, run: Run) -> Path | None:
         try:
             paths = await write_report_files(
                 self.store,
@@ -549,7 +417,7 @@ class Runner:
         if task is not None:
             task.cancel()
         await self.emit(moved, "cancelled", user=user)
-        await self._write_report(moved)
+        await self.write_report(moved)
         return moved
 
     async def resume(self, run_id: str, *, user: str) -> Run:
@@ -563,7 +431,7 @@ class Runner:
                 f"target '{run.target}' is busy with run {holder.id} (<@{holder.requested_by}>)"
             )
         await self.store.audit(user, "run.resume", run_id=run_id, target=run.target)
-        self.spawn(run_id, self._replan_task(run), "resume")
+        self.spawn(run_id, self.replan(run), "resume")
         return run
 
     async def finish_after_restart(self, run: Run) -> None:
@@ -571,9 +439,6 @@ class Runner:
             await self._finish(run)
         except AlignError as exc:
             await self._fail(run.id, exc, step="verify")
-
-    async def write_report(self, run: Run) -> Path | None:
-        return await self._write_report(run)
 
     # Recovery actions live in bot/workflow/recovery.py; the runner is their one entry point.
     async def recover(self, *, quiet_s: float = ORPHAN_AFTER_S) -> list[Run]:
@@ -601,4 +466,4 @@ class Runner:
         return await recovery.rerun(self, run_id, user=user, via=via)
 
 
-__all__ = ["DECISIONS", "FINAL_STATES", "Runner"]
+__all__ = ["Runner"]
