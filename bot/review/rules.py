@@ -1,43 +1,27 @@
 """Statement rules: one small function per statement kind, registered by parse-tree node type.
 
-``apply_rules(node, ctx)`` runs the rule registered for the node's type (ALTER TABLE actions live
-in ``altertable.py``). A statement with no rule is SAFE by default: the tiers list what is *not*
-safe, and everything the grammar accepted that no rule knows is an ordinary, additive statement.
+``apply_rules(node, ctx)`` runs the rule registered for the node's type (the registry is in
+``registry.py``; ALTER TABLE actions live in ``altertable.py``; maintenance, locking,
+transaction-control and cluster-wide statements in ``rules_maintenance.py``). A statement with no
+rule is SAFE by default: the tiers list what is *not* safe, and everything the grammar accepted
+that no rule knows is an ordinary, additive statement.
 Nothing here raises for "unsafe": rules only append findings and hazards to the context.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pglast import ast
-from pglast.enums import DropBehavior, ObjectType, TransactionStmtKind
+from pglast.enums import DropBehavior, ObjectType
 
+# rules_maintenance is imported for its side effect: it registers its rules in the same registry.
+from bot.review import rules_maintenance  # noqa: F401
 from bot.review.altertable import check_alter_table
 from bot.review.context import StatementContext
 from bot.review.hazards import Code, HazardKind, LockLevel
-from bot.review.names import deparse, object_text, qualify, quote_ident, rangevar_text
+from bot.review.names import object_text, qualify, quote_ident, rangevar_text
+from bot.review.registry import apply_rules, rule
 
 __all__ = ["apply_rules"]
-
-Rule = Callable[[ast.Node, StatementContext], None]
-_RULES: dict[type, Rule] = {}
-
-
-def rule(*node_types: type) -> Callable[[Rule], Rule]:
-    def register(fn: Rule) -> Rule:
-        for node_type in node_types:
-            _RULES[node_type] = fn
-        return fn
-
-    return register
-
-
-def apply_rules(node: ast.Node, ctx: StatementContext) -> None:
-    fn = _RULES.get(type(node))
-    if fn is not None:
-        fn(node, ctx)
-
 
 _DROP_CODES = {
     ObjectType.OBJECT_TABLE: Code.DROP_TABLE,
@@ -123,28 +107,6 @@ def _drop_index(node: ast.DropStmt, name: str, ctx: StatementContext) -> None:
         "ACCESS EXCLUSIVE on the index's table",
         lock=LockLevel.ACCESS_EXCLUSIVE,
     )
-
-
-@rule(ast.DropdbStmt)
-def _drop_database(node: ast.DropdbStmt, ctx: StatementContext) -> None:
-    ctx.kind = "DROP DATABASE"
-    name = quote_ident(node.dbname)
-    ctx.touch(name)
-    ctx.find(Code.DROP_DATABASE, name, f"database {name} is dropped with everything in it")
-    ctx.non_transactional(name, "DROP DATABASE")
-
-
-@rule(ast.DropRoleStmt, ast.DropOwnedStmt, ast.DropTableSpaceStmt, ast.DropSubscriptionStmt)
-def _drop_global(node: ast.Node, ctx: StatementContext) -> None:
-    ctx.kind = {
-        ast.DropRoleStmt: "DROP ROLE",
-        ast.DropOwnedStmt: "DROP OWNED",
-        ast.DropTableSpaceStmt: "DROP TABLESPACE",
-        ast.DropSubscriptionStmt: "DROP SUBSCRIPTION",
-    }[type(node)]
-    ctx.find(Code.DROP_OBJECT, ctx.kind, f"{ctx.kind}: {_short(deparse(node))}")
-    if isinstance(node, ast.DropTableSpaceStmt):
-        ctx.non_transactional(quote_ident(node.tablespacename), "DROP TABLESPACE")
 
 
 @rule(ast.TruncateStmt)
@@ -374,101 +336,9 @@ def _opaque(node: ast.Node, ctx: StatementContext) -> None:
     )
 
 
-@rule(ast.TransactionStmt)
-def _transaction(node: ast.TransactionStmt, ctx: StatementContext) -> None:
-    kind = node.kind
-    ctx.kind = kind.name.removeprefix("TRANS_STMT_").replace("_", " ")
-    if kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
-        ctx.state.transaction_line = ctx.line
-    elif kind in (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK):
-        ctx.state.transaction_line = None
-    elif kind in (
-        TransactionStmtKind.TRANS_STMT_COMMIT_PREPARED,
-        TransactionStmtKind.TRANS_STMT_ROLLBACK_PREPARED,
-    ):
-        ctx.non_transactional(ctx.kind, ctx.kind)
-
-
-@rule(ast.VacuumStmt)
-def _vacuum(node: ast.VacuumStmt, ctx: StatementContext) -> None:
-    ctx.kind = "VACUUM" if node.is_vacuumcmd else "ANALYZE"
-    tables = [rangevar_text(r.relation, ctx.default_schema) for r in node.rels or ()]
-    for table in tables:
-        ctx.touch(table)
-    if not node.is_vacuumcmd:
-        return
-    full = any(opt.defname == "full" for opt in node.options or ())
-    target = ", ".join(tables) or "every table"
-    ctx.non_transactional(target, "VACUUM")
-    if full:
-        ctx.find(
-            Code.TABLE_REWRITE, target, f"VACUUM FULL rewrites {target} under ACCESS EXCLUSIVE"
-        )
-        for table in tables:
-            ctx.lock(table, LockLevel.ACCESS_EXCLUSIVE, "VACUUM FULL")
-
-
-@rule(ast.ClusterStmt)
-def _cluster(node: ast.ClusterStmt, ctx: StatementContext) -> None:
-    ctx.kind = "CLUSTER"
-    if node.relation is None:
-        ctx.non_transactional("every clustered table", "CLUSTER without a table")
-        return
-    table = rangevar_text(node.relation, ctx.default_schema)
-    ctx.touch(table)
-    ctx.find(Code.TABLE_REWRITE, table, f"CLUSTER rewrites {table} under ACCESS EXCLUSIVE")
-    ctx.lock(table, LockLevel.ACCESS_EXCLUSIVE, "CLUSTER")
-
-
-@rule(ast.ReindexStmt)
-def _reindex(node: ast.ReindexStmt, ctx: StatementContext) -> None:
-    ctx.kind = "REINDEX"
-    name = rangevar_text(node.relation, ctx.default_schema) if node.relation else (node.name or "")
-    ctx.touch(name)
-    if any(opt.defname == "concurrently" for opt in node.params or ()):
-        ctx.non_transactional(name, "REINDEX CONCURRENTLY")
-    else:
-        ctx.hazard(
-            HazardKind.LOCK, name, "REINDEX blocks writes to the table", lock=LockLevel.SHARE
-        )
-
-
-@rule(ast.CreatedbStmt, ast.AlterSystemStmt, ast.CreateTableSpaceStmt)
-def _global_non_transactional(node: ast.Node, ctx: StatementContext) -> None:
-    ctx.kind = {
-        ast.CreatedbStmt: "CREATE DATABASE",
-        ast.AlterSystemStmt: "ALTER SYSTEM",
-        ast.CreateTableSpaceStmt: "CREATE TABLESPACE",
-    }[type(node)]
-    ctx.non_transactional(ctx.kind, ctx.kind)
-
-
-@rule(ast.RefreshMatViewStmt)
-def _refresh(node: ast.RefreshMatViewStmt, ctx: StatementContext) -> None:
-    ctx.kind = "REFRESH MATERIALIZED VIEW"
-    name = rangevar_text(node.relation, ctx.default_schema)
-    ctx.touch(name)
-    level = LockLevel.EXCLUSIVE if node.concurrent else LockLevel.ACCESS_EXCLUSIVE
-    ctx.lock(name, level, "refresh")
-
-
-@rule(ast.LockStmt)
-def _lock(node: ast.LockStmt, ctx: StatementContext) -> None:
-    ctx.kind = "LOCK"
-    level = list(LockLevel)[node.mode - 1] if 1 <= node.mode <= 8 else LockLevel.ACCESS_EXCLUSIVE
-    for rv in node.relations or ():
-        table = rangevar_text(rv, ctx.default_schema)
-        ctx.touch(table)
-        ctx.lock(table, level, "explicit LOCK")
-
-
 @rule(ast.CreateTrigStmt)
 def _create_trigger(node: ast.CreateTrigStmt, ctx: StatementContext) -> None:
     ctx.kind = "CREATE TRIGGER"
     table = rangevar_text(node.relation, ctx.default_schema)
     ctx.touch(table)
     ctx.lock(table, LockLevel.SHARE_ROW_EXCLUSIVE, "trigger creation")
-
-
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,5 +1,8 @@
 """The bot's own persistence (asyncpg): runs, steps, decisions, recovery actions, audit events.
 
+:class:`Store` also carries the scheduler's persistence (job leases, drift-watch state) by
+inheriting :class:`~bot.store.schedule_state.ScheduleState`, which lives in its own module.
+
 Every state change is a conditional update (``UPDATE … WHERE state = ANY($from) RETURNING``):
 a duplicate event (a double click, a Slack retry, a second replica) finds the run already moved
 and changes nothing. "One active run per target" is enforced by a partial unique index, so two
@@ -19,15 +22,8 @@ import asyncpg
 from bot.errors import RunRefused, StoreError
 from bot.secrets import mask_url
 from bot.store.migrate import apply_migrations
-from bot.store.records import (
-    AuditEvent,
-    Decision,
-    DriftState,
-    JobRun,
-    RecoveryAction,
-    Run,
-    StepRecord,
-)
+from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
+from bot.store.schedule_state import ScheduleState
 from bot.workflow.run import ACTIVE_STATES, RunState
 
 _RUN_COLUMNS = (
@@ -65,7 +61,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-class Store:
+class Store(ScheduleState):
     """Async access to the state database. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, pool: asyncpg.Pool, *, label: str) -> None:
@@ -208,6 +204,16 @@ class Store:
             before,
         )
         return _run(row) if row else None
+
+    async def runs_with_snapshot(self, target: str, snapshot_ids: Iterable[str]) -> list[Run]:
+        """Runs of ``target`` whose snapshot is one of ``snapshot_ids`` (retention marks them)."""
+        rows = await self._pool.fetch(
+            """SELECT * FROM align_run WHERE target = $1 AND snapshot_id = ANY($2::text[])
+               ORDER BY created_at""",
+            target,
+            list(snapshot_ids),
+        )
+        return [_run(r) for r in rows]
 
     async def transition(
         self,
@@ -402,87 +408,6 @@ class Store:
             "SELECT * FROM align_recovery WHERE run_id = $1 ORDER BY id", run_id
         )
         return [RecoveryAction(**dict(r)) for r in rows]
-
-    # ------------------------------------------------------------------ scheduled jobs
-    async def claim_job(self, job: str, fired_at: datetime, owner: str) -> bool:
-        """Claim one firing of a scheduled job. True for exactly one caller per (job, fired_at),
-        whichever replica asks first; everyone else gets False and must skip the firing."""
-        claimed = await self._pool.fetchval(
-            """INSERT INTO align_job_run (job, fired_at, owner) VALUES ($1, $2, $3)
-               ON CONFLICT DO NOTHING RETURNING true""",
-            job,
-            fired_at,
-            owner,
-        )
-        return bool(claimed)
-
-    async def finish_job(self, job: str, fired_at: datetime, *, result: dict[str, Any]) -> None:
-        await self._pool.execute(
-            """UPDATE align_job_run SET finished_at = now(), result = $3::jsonb
-               WHERE job = $1 AND fired_at = $2""",
-            job,
-            fired_at,
-            result,
-        )
-
-    async def job_runs(self, job: str | None = None, *, limit: int = 100) -> list[JobRun]:
-        rows = await self._pool.fetch(
-            """SELECT * FROM align_job_run WHERE ($1::text IS NULL OR job = $1)
-               ORDER BY fired_at DESC, job LIMIT $2""",
-            job,
-            limit,
-        )
-        return [JobRun(**dict(r)) for r in rows]
-
-    async def prune_job_runs(self, *, older_than: datetime) -> int:
-        """Forget job firings older than ``older_than`` (they only serve as leases)."""
-        status = await self._pool.execute(
-            "DELETE FROM align_job_run WHERE fired_at < $1", older_than
-        )
-        return int(status.split()[-1])
-
-    async def drift_state(self, target: str) -> DriftState | None:
-        row = await self._pool.fetchrow("SELECT * FROM align_drift_state WHERE target = $1", target)
-        return DriftState(**dict(row)) if row else None
-
-    async def save_drift_state(
-        self,
-        target: str,
-        *,
-        signature: str | None,
-        in_sync: bool,
-        statements: int,
-        checked_at: datetime,
-        alerted_at: datetime | None,
-    ) -> DriftState:
-        """Remember what the drift watch saw (``alerted_at`` None keeps the previous one)."""
-        row = await self._pool.fetchrow(
-            """INSERT INTO align_drift_state AS s
-                      (target, signature, in_sync, statements, checked_at, alerted_at)
-               VALUES ($1, $2, $3, $4, $5, $6)
-               ON CONFLICT (target) DO UPDATE SET signature = EXCLUDED.signature,
-                   in_sync = EXCLUDED.in_sync, statements = EXCLUDED.statements,
-                   checked_at = EXCLUDED.checked_at,
-                   alerted_at = coalesce(EXCLUDED.alerted_at, s.alerted_at)
-               RETURNING *""",
-            target,
-            signature,
-            in_sync,
-            statements,
-            checked_at,
-            alerted_at,
-        )
-        return DriftState(**dict(row))
-
-    async def runs_with_snapshot(self, target: str, snapshot_ids: Iterable[str]) -> list[Run]:
-        """Runs of ``target`` whose snapshot is one of ``snapshot_ids`` (retention marks them)."""
-        rows = await self._pool.fetch(
-            """SELECT * FROM align_run WHERE target = $1 AND snapshot_id = ANY($2::text[])
-               ORDER BY created_at""",
-            target,
-            list(snapshot_ids),
-        )
-        return [_run(r) for r in rows]
 
     # ------------------------------------------------------------------ audit
     async def audit(
