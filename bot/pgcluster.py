@@ -135,7 +135,7 @@ class PgCluster:
     async def start_ephemeral(cls, *, parent: Path | None = None) -> PgCluster:
         """A new throwaway cluster in a temporary folder, started; ``stop(delete=True)`` ends it."""
         base = Path(tempfile.mkdtemp(prefix="align-pg-", dir=parent))
-        cluster = cls(base, ephemeral=True)
+        cluster = cls(base, bin_dir=await asyncio.to_thread(find_pg_bin), ephemeral=True)
         try:
             await cluster.init()
             await cluster.start()
@@ -148,7 +148,7 @@ class PgCluster:
     async def start_persistent(cls, base_dir: Path) -> PgCluster:
         """The bot's own durable cluster: initialised on first use, reused (or restarted) after."""
         base_dir.mkdir(parents=True, exist_ok=True)
-        cluster = cls(base_dir, ephemeral=False)
+        cluster = cls(base_dir, bin_dir=await asyncio.to_thread(find_pg_bin), ephemeral=False)
         if not (cluster.data_dir / "PG_VERSION").exists():
             await cluster.init()
         await cluster.start()

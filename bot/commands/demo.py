@@ -141,7 +141,7 @@ async def demo(data_dir: Path, *, mode: str, interactive: bool) -> int:
         dev = await cluster.create_database("bhq_dev")
         state = await cluster.create_database("align_state")
         await _execute(prod, demo_sql("schema_v1.sql") + demo_sql("prod_data.sql"))
-        repo = make_checkout(data_dir)
+        repo = await asyncio.to_thread(make_checkout, data_dir)
         await _execute(dev, demo_sql("schema_v1.sql"))  # dev sync brings it up to date
         if mode == "builtin":
             await _execute(dev, RESET_PUBLIC + demo_sql("schema_v3.sql"))

@@ -3,6 +3,7 @@ three commits, with runbook scripts in the shape of the team's ``npm run db:…`
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from importlib import resources
 from pathlib import Path
@@ -43,7 +44,7 @@ def make_checkout(root: Path) -> Path:
     """Create ``root/app`` (replacing an earlier one) on branch ``dev`` with a clean tree."""
     repo = root / "app"
     if repo.exists():
-        subprocess.run(["rm", "-rf", str(repo)], check=True)
+        shutil.rmtree(repo)
     (repo / "scripts").mkdir(parents=True)
     (repo / "schema").mkdir()
     for name, body in SCRIPTS.items():
