@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from bot.schema import model as m
+from bot.schema import sqlgen
 from bot.schema.model import Key
 from bot.schema.ops import Statement
 
@@ -122,6 +123,21 @@ class ChangeSet:
     def add(self, statement: Statement) -> int:
         self.statements.append(statement)
         return len(self.statements) - 1
+
+    def add_comment(
+        self, key: Key, target: str, old: str | None, new: str | None, *, fresh: bool
+    ) -> None:
+        """``COMMENT ON target`` when the object is new and has a comment, or the comment
+        changed. ``target`` is "KIND name" (e.g. ``COLUMN public.t.c``)."""
+        if (fresh and new is not None) or (not fresh and old != new):
+            self.add(
+                Statement(
+                    sqlgen.comment_on(target, new),
+                    target.split(" ", 1)[1],
+                    "comment",
+                    requires=frozenset({key}),
+                )
+            )
 
     def chain(self, indexes: list[int]) -> None:
         """Make the given statements run in this order."""

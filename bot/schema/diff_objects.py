@@ -6,6 +6,9 @@ cascade may replace them when something underneath changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.changeset import ChangeSet
@@ -35,58 +38,36 @@ def _function_replaceable(old: m.Function, new: m.Function) -> bool:
     return (old.kind, old.arguments, old.result) == (new.kind, new.arguments, new.result)
 
 
+def _changed_definition(old: Any, new: Any) -> bool:
+    return bool(new.definition != old.definition)
+
+
+# Per kind: which Schema mapping holds it, and when an object present on both sides must be
+# replaced (dropped and recreated) rather than left alone or altered in place.
+_REPLACED_WHEN: tuple[tuple[str, Callable[[Any, Any], bool]], ...] = (
+    ("constraints", lambda o, n: _changed_definition(o, n) and not _validates(o, n)),
+    ("indexes", _changed_definition),
+    (
+        "views",
+        lambda o, n: (
+            (o.materialized, o.definition, o.options) != (n.materialized, n.definition, n.options)
+        ),
+    ),
+    ("functions", lambda o, n: _changed_definition(o, n) and not _function_replaceable(o, n)),
+    ("triggers", _changed_definition),
+    ("policies", lambda o, n: _policy_body(n) != _policy_body(o)),
+)
+
+
 def classify_objects(cs: ChangeSet) -> None:
-    old, new = cs.old, cs.new
-    for key, c in old.constraints.items():
-        n = new.constraints.get(key)
-        if n is None:
-            cs.removed.add(key)
-        elif n.definition != c.definition and not _validates(c, n):
-            cs.replaced.add(key)
-    for key, i in old.indexes.items():
-        n = new.indexes.get(key)
-        if n is None:
-            cs.removed.add(key)
-        elif n.definition != i.definition:
-            cs.replaced.add(key)
-    for key, v in old.views.items():
-        n = new.views.get(key)
-        if n is None:
-            cs.removed.add(key)
-        elif (v.materialized, v.definition, v.options) != (n.materialized, n.definition, n.options):
-            cs.replaced.add(key)
-    for key, f in old.functions.items():
-        n = new.functions.get(key)
-        if n is None:
-            cs.removed.add(key)
-        elif n.definition != f.definition and not _function_replaceable(f, n):
-            cs.replaced.add(key)
-    for key, t in old.triggers.items():
-        n = new.triggers.get(key)
-        if n is None:
-            cs.removed.add(key)
-        elif n.definition != t.definition:
-            cs.replaced.add(key)
-    for key, p in old.policies.items():
-        n = new.policies.get(key)
-        if n is None:
-            cs.removed.add(key)
-        elif _policy_body(n) != _policy_body(p):
-            cs.replaced.add(key)
-
-
-def _comment(
-    cs: ChangeSet, key: Key, target: str, old: str | None, new: str | None, *, fresh: bool
-) -> None:
-    if (fresh and new is not None) or (not fresh and old != new):
-        cs.add(
-            Statement(
-                sqlgen.comment_on(target, new),
-                target.split(" ", 1)[1],
-                "comment",
-                requires=frozenset({key}),
-            )
-        )
+    for attr, replaced_when in _REPLACED_WHEN:
+        new_objects = getattr(cs.new, attr)
+        for key, obj in getattr(cs.old, attr).items():
+            counterpart = new_objects.get(key)
+            if counterpart is None:
+                cs.removed.add(key)
+            elif replaced_when(obj, counterpart):
+                cs.replaced.add(key)
 
 
 def _fresh(cs: ChangeSet, key: Key, old: object | None) -> bool:
@@ -140,7 +121,7 @@ def _emit_constraints(cs: ChangeSet) -> None:
                     "validate_constraint",
                 )
             )
-        _comment(cs, key, target, old and old.comment, c.comment, fresh=fresh)
+        cs.add_comment(key, target, old and old.comment, c.comment, fresh=fresh)
 
 
 def _emit_indexes(cs: ChangeSet) -> None:
@@ -166,7 +147,7 @@ def _emit_indexes(cs: ChangeSet) -> None:
                     sql, name, "create_index", creates=frozenset({key, ("rel", i.schema, i.name)})
                 )
             )
-        _comment(cs, key, f"INDEX {name}", old and old.comment, i.comment, fresh=fresh)
+        cs.add_comment(key, f"INDEX {name}", old and old.comment, i.comment, fresh=fresh)
 
 
 def _emit_views(cs: ChangeSet) -> None:
@@ -184,12 +165,12 @@ def _emit_views(cs: ChangeSet) -> None:
         if fresh:
             keys = {key, ("rel", v.schema, v.name)} | _view_columns(v)
             cs.add(Statement(sqlgen.create_view(v), name, "create_view", creates=frozenset(keys)))
-        _comment(cs, key, f"{kind} {name}", old and old.comment, v.comment, fresh=fresh)
+        cs.add_comment(key, f"{kind} {name}", old and old.comment, v.comment, fresh=fresh)
         ocols = {} if fresh else dict(old.column_comments)
         ncols = dict(v.column_comments)
         for col in sorted(ocols.keys() | ncols.keys()):
             target = f"COLUMN {name}.{quote_ident(col)}"
-            _comment(cs, key, target, ocols.get(col), ncols.get(col), fresh=fresh)
+            cs.add_comment(key, target, ocols.get(col), ncols.get(col), fresh=fresh)
 
 
 def _view_columns(v: m.View) -> set[Key]:
@@ -220,8 +201,8 @@ def _emit_functions(cs: ChangeSet) -> None:
             op = "create_function" if fresh else "replace_function"
             cs.add(Statement(body, _function_name(f), op, creates=frozenset({key})))
         kind = "PROCEDURE" if f.kind == "p" else "FUNCTION"
-        _comment(
-            cs, key, f"{kind} {_function_name(f)}", old and old.comment, f.comment, fresh=fresh
+        cs.add_comment(
+            key, f"{kind} {_function_name(f)}", old and old.comment, f.comment, fresh=fresh
         )
 
 
@@ -247,7 +228,7 @@ def _emit_triggers(cs: ChangeSet) -> None:
         if (fresh and t.enabled != "O") or (not fresh and old.enabled != t.enabled):
             sql = f"ALTER TABLE {table} {_TRIGGER_STATE[t.enabled]} {quote_ident(t.name)}"
             cs.add(Statement(sql, obj, "alter_trigger", requires=frozenset({key})))
-        _comment(cs, key, f"TRIGGER {obj}", old and old.comment, t.comment, fresh=fresh)
+        cs.add_comment(key, f"TRIGGER {obj}", old and old.comment, t.comment, fresh=fresh)
 
 
 def _emit_policies(cs: ChangeSet) -> None:
@@ -270,7 +251,7 @@ def _emit_policies(cs: ChangeSet) -> None:
             cs.add(
                 Statement(sqlgen.create_policy(p), obj, "create_policy", creates=frozenset({key}))
             )
-        _comment(cs, key, f"POLICY {obj}", old and old.comment, p.comment, fresh=fresh)
+        cs.add_comment(key, f"POLICY {obj}", old and old.comment, p.comment, fresh=fresh)
 
 
 def _emit_defaults(cs: ChangeSet) -> None:

@@ -99,25 +99,13 @@ def _create_table(cs: ChangeSet, t: m.Table) -> None:
             keys.add(("default", t.schema, t.name, c.name))
     cs.add(Statement(sqlgen.create_table(t), name, "create_table", creates=frozenset(keys)))
     _rls(cs, t, enabled=False, forced=False)
-    _comment(cs, t.key, f"TABLE {name}", None, t.comment, fresh=True)
+    cs.add_comment(t.key, f"TABLE {name}", None, t.comment, fresh=True)
     if not t.parent:
         for c in t.columns:
             ckey = ("column", t.schema, t.name, c.name)
-            _comment(cs, ckey, f"COLUMN {name}.{quote_ident(c.name)}", None, c.comment, fresh=True)
-
-
-def _comment(
-    cs: ChangeSet, key: Key, target: str, old: str | None, new: str | None, *, fresh: bool
-) -> None:
-    if (fresh and new is not None) or (not fresh and old != new):
-        cs.add(
-            Statement(
-                sqlgen.comment_on(target, new),
-                target.split(" ", 1)[1],
-                "comment",
-                requires=frozenset({key}),
+            cs.add_comment(
+                ckey, f"COLUMN {name}.{quote_ident(c.name)}", None, c.comment, fresh=True
             )
-        )
 
 
 def _rls(cs: ChangeSet, t: m.Table, *, enabled: bool, forced: bool) -> None:
@@ -162,7 +150,7 @@ def _alter_table(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
                 Statement(f"ALTER TABLE {name} SET ({', '.join(t.options)})", name, "alter_table")
             )
     _rls(cs, t, enabled=old.rls_enabled, forced=old.rls_forced)
-    _comment(cs, t.key, f"TABLE {name}", old.comment, t.comment, fresh=False)
+    cs.add_comment(t.key, f"TABLE {name}", old.comment, t.comment, fresh=False)
 
 
 def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
@@ -203,10 +191,10 @@ def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
                     creates=frozenset(creates),
                 )
             )
-            _comment(cs, ckey, f"COLUMN {col_sql}", None, c.comment, fresh=True)
+            cs.add_comment(ckey, f"COLUMN {col_sql}", None, c.comment, fresh=True)
             continue
         _alter_column(cs, name, ckey, oc, c)
-        _comment(cs, ckey, f"COLUMN {col_sql}", oc.comment, c.comment, fresh=False)
+        cs.add_comment(ckey, f"COLUMN {col_sql}", oc.comment, c.comment, fresh=False)
 
 
 def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Column) -> None:

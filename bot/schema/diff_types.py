@@ -110,20 +110,6 @@ def emit_types(cs: ChangeSet) -> None:
     _emit_sequences(cs)
 
 
-def _comment(
-    cs: ChangeSet, key: Key, target: str, old: str | None, new: str | None, *, fresh: bool
-) -> None:
-    if (fresh and new is not None) or (not fresh and old != new):
-        cs.add(
-            Statement(
-                sqlgen.comment_on(target, new),
-                target.split(" ", 1)[-1],
-                "comment",
-                requires=frozenset({key}),
-            )
-        )
-
-
 def _emit_namespaces(cs: ChangeSet) -> None:
     for key in sorted(cs.old.namespaces.keys() - cs.new.namespaces.keys()):
         name = quote_ident(key[1])
@@ -139,7 +125,7 @@ def _emit_namespaces(cs: ChangeSet) -> None:
             cs.add(
                 Statement(f"CREATE SCHEMA {name}", name, "create_schema", creates=frozenset({key}))
             )
-        _comment(cs, key, f"SCHEMA {name}", old and old.comment, ns.comment, fresh=old is None)
+        cs.add_comment(key, f"SCHEMA {name}", old and old.comment, ns.comment, fresh=old is None)
 
 
 def _emit_extensions(cs: ChangeSet) -> None:
@@ -179,7 +165,9 @@ def _emit_extensions(cs: ChangeSet) -> None:
                     requires=frozenset({("schema", ext.schema)}),
                 )
             )
-        _comment(cs, key, f"EXTENSION {name}", old and old.comment, ext.comment, fresh=old is None)
+        cs.add_comment(
+            key, f"EXTENSION {name}", old and old.comment, ext.comment, fresh=old is None
+        )
 
 
 def _emit_enums(cs: ChangeSet) -> None:
@@ -209,7 +197,7 @@ def _emit_enums(cs: ChangeSet) -> None:
             elif strategy == "add":
                 _add_enum_values(cs, old, en)
         fresh = old is None or key in cs.swapped
-        _comment(cs, key, f"TYPE {name}", old and old.comment, en.comment, fresh=fresh)
+        cs.add_comment(key, f"TYPE {name}", old and old.comment, en.comment, fresh=fresh)
 
 
 def _add_enum_values(cs: ChangeSet, old: m.EnumType, new: m.EnumType) -> None:
@@ -318,13 +306,13 @@ def _emit_domains(cs: ChangeSet) -> None:
             )
         else:
             _alter_domain(cs, old, dom)
-        _comment(cs, key, f"DOMAIN {name}", old and old.comment, dom.comment, fresh=fresh)
+        cs.add_comment(key, f"DOMAIN {name}", old and old.comment, dom.comment, fresh=fresh)
         ochecks = {} if fresh else {c.name: c for c in old.checks}
         for c in dom.checks:
             oc = ochecks.get(c.name)
             target = f"CONSTRAINT {quote_ident(c.name)} ON DOMAIN {name}"
             fresh_c = oc is None or oc.definition != c.definition
-            _comment(cs, key, target, oc and oc.comment, c.comment, fresh=fresh_c)
+            cs.add_comment(key, target, oc and oc.comment, c.comment, fresh=fresh_c)
 
 
 def _alter_domain(cs: ChangeSet, old: m.Domain, new: m.Domain) -> None:
@@ -403,7 +391,7 @@ def _emit_sequences(cs: ChangeSet) -> None:
                     requires=frozenset({key}),
                 )
             )
-        _comment(cs, key, f"SEQUENCE {name}", old and old.comment, seq.comment, fresh=fresh)
+        cs.add_comment(key, f"SEQUENCE {name}", old and old.comment, seq.comment, fresh=fresh)
 
 
 def _owner_gone(cs: ChangeSet, owned_by: tuple[str, str, str]) -> bool:
