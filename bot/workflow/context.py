@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +40,7 @@ class StepContext:
         return self.run_dir / "align.sql"
 
     def command_env(self) -> dict[str, str]:
-        import os
-
+        """The bot's environment plus the target's configured command environment."""
         env = dict(os.environ)
         if self.target.commands is not None:
             env.update({k: v.value for k, v in self.target.commands.env})
