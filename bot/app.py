@@ -37,6 +37,7 @@ from bot.slack.live import RunMessenger
 from bot.slack.notifier import Notifier
 from bot.store import Store
 from bot.tasks import TaskSupervisor
+from bot.workflow.authority import Authority
 from bot.workflow.runner import Runner
 from handlers.middleware import request_kind
 
@@ -150,6 +151,7 @@ def build_app(
         supervisor=supervisor,
         clock=deps.clock,
         listeners=[deps.messenger, make_observer(metrics)],
+        authority=Authority(settings.policy, slack=deps.access),
     )
     secret = settings.slack.signing_secret
     bolt = AsyncApp(

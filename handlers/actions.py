@@ -1,10 +1,11 @@
 """Button clicks on the review card and the run message.
 
-Every click is re-authorized here from the store and the settings, never from the payload: the
-button's ``value`` is only a run id. The ack always comes first or, for buttons that open a
-modal (Slack's trigger_id is valid for 3 s), right after a bounded ``views.open``. Slow work
-(Runner.decide re-diffs production) runs in a supervised task; its refusals come back as an
-ephemeral reply and the card is left untouched.
+Every click is re-authorized from the store and the settings, never from the payload: a review
+button's ``value`` is only the plan id of the card it is on (a recovery button's, the run id), and
+the review gate decides whether that plan may still be decided on. The ack always comes first or,
+for buttons that open a modal (Slack's trigger_id is valid for 3 s), right after a bounded
+``views.open``. Slow work (Runner.decide re-diffs production) runs in a supervised task; its
+refusals come back as an ephemeral reply and the card is left untouched.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import AlignError, NotifyError
 from bot.slack import ids, modals, replies
 from bot.slack.blocks import Message, escape
+from bot.store.records import run_id_of_plan
+from bot.workflow.authority import Actor
+from bot.workflow.gate import Outcome
 from bot.workflow.run import RunState
 from handlers.errors import failure_message
 
@@ -30,7 +34,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Click", "decide_and_tell", "parse_click", "register_actions", "tell"]
+__all__ = [
+    "Click",
+    "decide_and_tell",
+    "parse_click",
+    "register_actions",
+    "split_plan_ref",
+    "tell",
+]
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
@@ -51,6 +62,15 @@ class Click:
     trigger_id: str | None
     response_url: str | None
     channel_id: str | None
+    plan_id: str | None = None  # review buttons: the plan of the card that was clicked
+
+
+def split_plan_ref(value: str) -> tuple[str, str | None]:
+    """``20261201-3f9a1c.p2`` → (run id, plan id); a bare run id → (run id, None)."""
+    try:
+        return run_id_of_plan(value), value
+    except ValueError:
+        return value, None
 
 
 def _str(value: Any, *, limit: int) -> str | None:
@@ -75,9 +95,11 @@ def parse_click(body: Any) -> Click | None:
     channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
     channel_id = _str(channel.get("id"), limit=32)
     response_url = _str(body.get("response_url"), limit=2000)
+    run_id, plan_id = split_plan_ref(value)
     return Click(
         action_id=action_id,
-        run_id=value,
+        run_id=run_id,
+        plan_id=plan_id,
         user_id=user_id,
         trigger_id=_str(body.get("trigger_id"), limit=255),
         response_url=response_url if response_url and response_url.startswith("http") else None,
@@ -108,54 +130,62 @@ async def tell(
 async def decide_and_tell(
     deps: Deps,
     *,
-    run_id: str,
+    plan_id: str | None,
     decision: str,
     user: str,
     reply: Callable[[Message], Awaitable[None]],
     reason: str | None = None,
     remind_at: Any = None,
+    confirmation: str | None = None,
 ) -> None:
-    """Authorize the reviewer, then let the Runner decide (it checks four-eyes, expiry, the
-    four facts and races); every refusal becomes the clicker's ephemeral reply."""
-    assert deps.access is not None and deps.runner is not None
-    verdict = await deps.access.reviewer(user)
-    if not verdict.allowed:
-        await deps.store.audit(
-            user, f"click.{decision}.refused", run_id=run_id, detail={"why": verdict.reason}
-        )
-        await reply(replies.refusal(verdict.reason))
+    """Let the review gate decide (it authorizes the reviewer and checks four-eyes, the plan,
+    expiry and the plan's facts); every refusal becomes the clicker's ephemeral reply."""
+    assert deps.runner is not None
+    if plan_id is None:
+        await reply(replies.refusal(NO_PLAN))
         return
     try:
-        run = await deps.runner.decide(
-            run_id, decision=decision, user=user, reason=reason, remind_at=remind_at
+        decided = await deps.runner.decide(
+            plan_id,
+            decision=decision,
+            actor=Actor.slack(user),
+            reason=reason,
+            remind_at=remind_at,
+            confirmation=confirmation,
         )
     except AlignError as exc:
         await reply(failure_message(exc, what=f"{decision} click"))
         return
-    if decision != "approved":
-        return
-    mine = [
-        d
-        for d in await deps.store.decisions(run_id)
-        if d.decision == "approved" and d.sql_sha256 == run.sql_sha256
-    ]
-    if run.state is RunState.AWAITING_REVIEW:
+    if decided.outcome is Outcome.APPROVAL_PENDING:
         await reply(
             replies.notice(
                 ":hourglass: Your approval is recorded; a second reviewer "
                 "must approve this DESTRUCTIVE change too."
             )
         )
-    elif mine and all(d.user_id != user for d in mine):
-        await reply(replies.notice(f"Already approved by <@{mine[0].user_id}>; nothing to do."))
+    elif decided.outcome is Outcome.ALREADY_DECIDED:
+        await reply(replies.notice("Another reviewer's decision came first; nothing to do."))
+
+
+NO_PLAN = (
+    "this card names no plan (it predates plan-bound reviews, or was altered); nothing was "
+    "done — decide on the newest card"
+)
 
 
 def _click_refusal(run: Run | None, click: Click, deps: Deps, *, approving: bool) -> str | None:
     """Cheap checks before a modal opens (the authoritative ones run again on submit)."""
     if run is None:
         return f"no run {click.run_id}"
+    if click.plan_id is None:
+        return NO_PLAN
     if run.state is not RunState.AWAITING_REVIEW:
         return f"run {run.id} is {run.state.value}, not awaiting review"
+    if click.plan_id != run.plan_id:
+        return (
+            f"this card shows plan {click.plan_id}, which was replaced by plan {run.plan_id}; "
+            "nothing was done — review the new card"
+        )
     if approving and deps.settings.policy.four_eyes and click.user_id == run.requested_by:
         return "four-eyes rule: the requester cannot approve their own run"
     return None
@@ -208,7 +238,7 @@ async def _open_modal(deps: Deps, ack: Ack, click: Click, view: dict[str, Any]) 
 
 def _modal_click(
     deps: Deps,
-    build: Callable[[Run], dict[str, Any]],
+    build: Callable[..., dict[str, Any]],
     *,
     approving: bool = False,
     recovery: bool = False,
@@ -237,7 +267,9 @@ def _modal_click(
             )
             _spawn(deps, _replier(deps, click)(replies.refusal(str(why))), "click refusal")
             return
-        await _open_modal(deps, ack, click, build(run))
+        # A decision modal is bound to the clicked card's plan, never to whatever is current.
+        view = build(run) if recovery else build(run, click.plan_id)
+        await _open_modal(deps, ack, click, view)
 
     return on_modal_click
 
@@ -264,8 +296,8 @@ def on_approve_click(deps: Deps) -> Callable[..., Awaitable[None]]:
         if click is None:
             await _malformed(deps, ack, body)
             return
-        run = await deps.store.get_run(click.run_id)
-        if run is not None and (run.data.get("review") or {}).get("verdict") == "DESTRUCTIVE":
+        plan = await deps.store.get_plan(click.plan_id) if click.plan_id else None
+        if plan is not None and plan.verdict == "DESTRUCTIVE":
             await modal_click(ack, body)  # type the target's name first
             return
         await ack()
@@ -273,7 +305,7 @@ def on_approve_click(deps: Deps) -> Callable[..., Awaitable[None]]:
             deps,
             decide_and_tell(
                 deps,
-                run_id=click.run_id,
+                plan_id=click.plan_id,
                 decision="approved",
                 user=click.user_id,
                 reply=_replier(deps, click),

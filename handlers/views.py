@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import AlignError
 from bot.slack import ids, modals, replies
 from bot.slack.blocks import Message
-from handlers.actions import decide_and_tell, tell
+from handlers.actions import decide_and_tell, split_plan_ref, tell
 from handlers.errors import failure_message
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class Submission:
     run_id: str
     user_id: str
     view: dict[str, Any]
+    plan_id: str | None = None  # decision modals: the plan of the card they were opened from
 
 
 def parse_submission(body: Any) -> Submission | None:
@@ -55,7 +56,8 @@ def parse_submission(body: Any) -> Submission | None:
         return None
     if not isinstance(user_id, str) or not _USER_ID.match(user_id):
         return None
-    return Submission(run_id=run_id, user_id=user_id, view=view)
+    run_id, plan_id = split_plan_ref(run_id)
+    return Submission(run_id=run_id, user_id=user_id, view=view, plan_id=plan_id)
 
 
 def _errors(pair: tuple[str, str], message: str) -> dict[str, Any]:
@@ -85,6 +87,7 @@ def _on_decision(deps: Deps, decision: str) -> Callable[..., Awaitable[None]]:
             return
         reason = (modals.submitted_value(sub.view, ids.INPUT_REASON) or "").strip()
         remind_at = None
+        typed = None
         if decision == "approved":
             typed = (modals.submitted_value(sub.view, ids.INPUT_CONFIRM_TARGET) or "").strip()
             run = await deps.store.get_run(sub.run_id)
@@ -104,12 +107,13 @@ def _on_decision(deps: Deps, decision: str) -> Callable[..., Awaitable[None]]:
         deps.supervisor.spawn(
             decide_and_tell(
                 deps,
-                run_id=sub.run_id,
+                plan_id=sub.plan_id,
                 decision=decision,
                 user=sub.user_id,
                 reply=reply,
                 reason=reason or None,
                 remind_at=remind_at,
+                confirmation=typed,
             ),
             name=f"{decision} {sub.run_id}",
         )

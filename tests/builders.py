@@ -4,6 +4,7 @@ database, pg_dump snapshots under the data directory. Override any Settings fiel
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,10 @@ from bot.config import (
     Target,
     Timeouts,
 )
+from bot.store import Run
+from bot.workflow.authority import Actor
+from bot.workflow.gate import Decided
+from bot.workflow.runner import Runner
 
 
 def builtin_settings(
@@ -41,10 +46,33 @@ def builtin_settings(
         channel=None,
         oncall=(),
         default_target="prod",
-        policy=Policy(reviewers=("U0BOB0002",), four_eyes=True),
+        policy=Policy(reviewers=("U0ALICE01", "U0BOB0002", "U0CAROL03"), four_eyes=True),
         timeouts=Timeouts(),
         schedules=Schedules(),
         slack=SlackSettings(None, None, None, None),
         targets={"prod": target},
     )
     return dataclasses.replace(settings, **overrides)
+
+
+async def decide(
+    runner: Runner,
+    run: Run,
+    *,
+    decision: str,
+    user: str,
+    reason: str | None = None,
+    remind_at: datetime | None = None,
+    confirm: bool = True,
+) -> Decided:
+    """A Slack reviewer's decision on the plan ``run`` shows (the run as the reviewer saw it);
+    approvals type the target's name, as the DESTRUCTIVE dialog asks (``confirm=False``: not)."""
+    assert run.plan_id is not None, f"run {run.id} has no plan to decide on"
+    return await runner.decide(
+        run.plan_id,
+        decision=decision,
+        actor=Actor.slack(user),
+        reason=reason,
+        remind_at=remind_at,
+        confirmation=run.target if confirm else None,
+    )

@@ -4,8 +4,8 @@ It starts a throwaway cluster; creates an example application's production datab
 and a schema three commits behind, including destructive drift), its dev database, and its git
 checkout with runbook scripts; starts the application; then runs every step of the runbook:
 pg_dump snapshot, git checks, dev sync and client generation, diff, review, rehearsal on a copy,
-approval (by a demo reviewer, or at the prompt with --interactive), transactional apply,
-verification, health checks, related commits, and the report.
+approval (by you, the terminal reviewer the demo config names; at the prompt with --interactive),
+transactional apply, verification, health checks, related commits, and the report.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.config import load_settings
 from bot.demo.checkout import SCHEMA_PATH, demo_sql, make_checkout
 from bot.demo.runbook import RESET_PUBLIC
 from bot.pgcluster import PgCluster
+from bot.workflow.authority import Actor
 
 CONFIG = """\
 # Written by `align demo`; secrets come from the environment.
@@ -35,6 +36,7 @@ data_dir = "{data}"
 default_target = "prod"
 [access]
 reviewers = []
+terminal_reviewers = ["{terminal_user}"]
 [targets.prod]
 database_url = "${{DEMO_PROD_URL}}"
 mode = "{mode}"
@@ -150,8 +152,9 @@ async def demo(data_dir: Path, *, mode: str, interactive: bool) -> int:
         desired = (COMMANDS.format(repo=repo, schema=SCHEMA_PATH) if mode == "commands"
                    else 'desired_url = "${DEMO_DEV_URL}"')  # fmt: skip
         config = data_dir / "align.toml"
+        me = Actor.this_terminal().id
         config.write_text(CONFIG.format(data=data_dir, mode=mode, desired=desired, port=port,
-                                        log=log))  # fmt: skip
+                                        log=log, terminal_user=me))  # fmt: skip
         environ = {"DEMO_PROD_URL": prod, "DEMO_DEV_URL": dev, "DEMO_PYTHON": sys.executable,
                    "ALIGN_STATE_URL": state}  # fmt: skip
         settings = load_settings(config, environ)
@@ -159,7 +162,7 @@ async def demo(data_dir: Path, *, mode: str, interactive: bool) -> int:
               f"three schema commits behind {repo} (mode: {mode})", flush=True)  # fmt: skip
         args = argparse.Namespace(
             target="prod", decision=None if interactive else "approve",
-            reviewer=None if interactive else "demo-reviewer",
+            confirm_target=None if interactive else "prod",
             reason=None if interactive else "demo: destructive changes reviewed and accepted",
         )  # fmt: skip
         async with _application(prod, port, log):

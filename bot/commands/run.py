@@ -1,10 +1,17 @@
-"""``align run TARGET``: the whole workflow in a terminal, asking for the review decision."""
+"""``align run TARGET``: the whole workflow in a terminal, asking for the review decision.
+
+Decisions made here are recorded under the operating system's identity of whoever runs the
+command (``cli:USER@HOST``), never a name typed as an argument; only identities listed in
+``access.terminal_reviewers`` may decide, four-eyes applies as in Slack, and a DESTRUCTIVE plan
+is approved by typing the target's name (``--confirm-target`` for scripts). Every prompt names
+the plan it decides on, and a decision names that plan: if the run was re-diffed meanwhile,
+the decision is refused.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import os
 import sys
 
@@ -13,8 +20,16 @@ from bot.errors import AlignError
 from bot.state import open_state_store
 from bot.store import Run
 from bot.tasks import TaskSupervisor
+from bot.workflow.authority import Actor
 from bot.workflow.runner import Runner
-from bot.workflow.terminal import TerminalProgress, ask_decision, is_waiting, review_card_text
+from bot.workflow.terminal import (
+    TerminalProgress,
+    ask_confirmation,
+    ask_decision,
+    ask_reason,
+    is_waiting,
+    review_card_text,
+)
 
 _DECISION = {"approve": "approved", "reject": "rejected", "defer": "deferred"}
 
@@ -23,29 +38,34 @@ def add_decision_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--decision", choices=sorted(_DECISION), help="decide without a prompt (scripts)"
     )
-    p.add_argument("--reviewer", help="who decides (default: ask at the prompt, or $USER)")
     p.add_argument("--reason", help="the decision's reason (required to reject)")
+    p.add_argument(
+        "--confirm-target",
+        metavar="NAME",
+        help="the target's name, required with --decision approve on a DESTRUCTIVE plan",
+    )
+    p.add_argument("--reviewer", help=argparse.SUPPRESS)  # refused: see _refuse_typed_identity
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the whole workflow for TARGET in this terminal")
     p.add_argument("target", nargs="?", help="target name (default: bot.default_target)")
     p.add_argument("--config", help="TOML config (default: $ALIGN_CONFIG)")
-    p.add_argument("--requester", default=None, help="recorded requester (default: $USER)")
     add_decision_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.reviewer is not None:
+        print(
+            "align: --reviewer is not accepted: decisions at the terminal are recorded under "
+            f"your operating-system identity ({Actor.this_terminal().key}), and only identities "
+            "in access.terminal_reviewers may decide",
+            file=sys.stderr,
+        )
+        return 2
     settings = load_settings(args.config, os.environ)
-    return asyncio.run(drive(settings, args, requester=args.requester or _user()))
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "operator"
+    return asyncio.run(drive(settings, args, requester=Actor.this_terminal().key))
 
 
 async def drive(
@@ -63,7 +83,7 @@ async def drive(
             run = await runner.start(target=args.target, requested_by=requester, via=via)
             run = await runner.wait(run.id)
             while is_waiting(run):
-                run = await _review(runner, run, progress, args, requester)
+                run = await _review(runner, run, progress, args)
             return _summary(run)
     except AlignError as err:
         print(f"align: {err.user_message()}", file=sys.stderr)
@@ -73,18 +93,28 @@ async def drive(
 
 
 async def _review(
-    runner: Runner, run: Run, progress: TerminalProgress, args: argparse.Namespace, requester: str
+    runner: Runner, run: Run, progress: TerminalProgress, args: argparse.Namespace
 ) -> Run:
+    plan_id = run.plan_id  # the plan this card shows: the decision is bound to it
+    assert plan_id is not None
     print(review_card_text(run, progress.review))
-    choice = args.decision or await ask_decision()
-    reviewer = args.reviewer or (
-        _user() if args.decision else (await asyncio.to_thread(input, "reviewer name: ")).strip()
-    )
+    actor = Actor.this_terminal()
+    choice = args.decision or await ask_decision(plan_id, actor.key)
     reason = args.reason
     if choice == "reject" and not reason:
-        reason = (await asyncio.to_thread(input, "reason for rejecting: ")).strip()
+        reason = await ask_reason()
+    confirmation = args.confirm_target
+    verdict = (run.data.get("review") or {}).get("verdict")
+    if choice == "approve" and verdict == "DESTRUCTIVE" and not args.decision:
+        confirmation = await ask_confirmation(run.target)
     try:
-        await runner.decide(run.id, decision=_DECISION[choice], user=reviewer, reason=reason)
+        await runner.decide(
+            plan_id,
+            decision=_DECISION[choice],
+            actor=actor,
+            reason=reason,
+            confirmation=confirmation,
+        )
     except AlignError as err:
         print(f"decision refused: {err.user_message()}", file=sys.stderr)
         if args.decision:  # a scripted decision is not retried forever

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config.reader import _Reader
 from bot.config.settings import (
+    _OS_USER,
     _SLACK_CHANNEL,
     _SLACK_PRINCIPAL,
     Policy,
@@ -79,7 +80,13 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str]) -> Settin
     r.unknown(
         access,
         "access",
-        {"requesters", "reviewers", "four_eyes", "second_approver_for_destructive"},
+        {
+            "requesters",
+            "reviewers",
+            "four_eyes",
+            "second_approver_for_destructive",
+            "terminal_reviewers",
+        },
     )
     policy = Policy(
         requesters=r.ids(access, "access", "requesters", _SLACK_PRINCIPAL, "Slack user/group id"),
@@ -88,10 +95,22 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str]) -> Settin
         second_approver_for_destructive=r.bool(
             access, "access", "second_approver_for_destructive", default=False
         ),
+        terminal_reviewers=r.ids(
+            access, "access", "terminal_reviewers", _OS_USER, "OS user name or user@host"
+        ),
     )
     t = r.table(raw.get("timeouts"), "timeouts")
     r.unknown(
-        t, "timeouts", {"command", "step", "lock_timeout", "statement_timeout", "approval_ttl"}
+        t,
+        "timeouts",
+        {
+            "command",
+            "step",
+            "lock_timeout",
+            "statement_timeout",
+            "approval_ttl",
+            "snapshot_max_age",
+        },
     )
     d = Timeouts()
     timeouts = Timeouts(
@@ -105,6 +124,9 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str]) -> Settin
             * r.duration(t, "timeouts", "statement_timeout", default=d.statement_timeout_ms / 1000)
         ),
         approval_ttl_s=r.duration(t, "timeouts", "approval_ttl", default=d.approval_ttl_s),
+        snapshot_max_age_s=r.duration(
+            t, "timeouts", "snapshot_max_age", default=d.snapshot_max_age_s
+        ),
     )
     s = r.table(raw.get("schedules"), "schedules")
     r.unknown(s, "schedules", {"drift_watch", "reminders", "retention", "retention_days"})

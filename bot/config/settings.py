@@ -19,6 +19,8 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 # Slack ids accepted in the configuration (shared by the [bot], [access] and [targets.*] readers).
 _SLACK_PRINCIPAL = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+# An operating-system user name, optionally @host (access.terminal_reviewers).
+_OS_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}(@[A-Za-z0-9][A-Za-z0-9.-]{0,252})?$")
 _SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -61,6 +63,9 @@ class Timeouts:
     lock_timeout_ms: int = 5_000
     statement_timeout_ms: int = 300_000
     approval_ttl_s: float = 7200.0
+    # A re-diff re-uses the run's snapshot only if it is younger than this (and production's
+    # schema is unchanged since): after a deferral, the restore point must not predate writes.
+    snapshot_max_age_s: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class Policy:
     reviewers: tuple[str, ...] = ()
     four_eyes: bool = True
     second_approver_for_destructive: bool = False
+    # OS user names (``alice``) or ``alice@host`` allowed to decide at the terminal (``align run``).
+    terminal_reviewers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

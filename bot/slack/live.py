@@ -263,20 +263,21 @@ class RunMessenger:
             return
         slack = self._slack_data(run)
         if slack.get("card_ts") and not slack.get("card_closed"):
-            if slack.get("card_sha") == run.sql_sha256:
+            if slack.get("card_plan") == run.plan_id:
                 return  # this plan's open card is already posted
             await self._close_card(run, slack, superseded=True)
         decisions = await self._plan_decisions(run)
         ts = await self._thread_post(run_id, review_card(run, decisions=decisions))
         if ts is None:
             return
-        slack.update(card_ts=ts, card_sha=run.sql_sha256, card_closed=False)
+        slack.update(card_ts=ts, card_plan=run.plan_id, card_closed=False)
         await self.store.update_run(run_id, data={"slack": slack})
         lines = len((run.sql_text or "").splitlines())
         self._add(self._box(run_id), "upload SQL", lambda: self._upload_sql(run_id, lines))
 
     async def _plan_decisions(self, run: Run) -> list[Any]:
-        return [d for d in await self.store.decisions(run.id) if d.sql_sha256 == run.sql_sha256]
+        """Decisions on the run's current plan (a card shows only its own plan's)."""
+        return [d for d in await self.store.decisions(run.id) if d.plan_id == run.plan_id]
 
     async def _close_card(self, run: Run, slack: dict[str, Any], *, superseded: bool) -> None:
         card_run = run
@@ -294,13 +295,13 @@ class RunMessenger:
         slack = self._slack_data(run)
         if not slack.get("card_ts") or slack.get("card_closed"):
             return
-        if run.state is RunState.AWAITING_REVIEW and slack.get("card_sha") == run.sql_sha256:
+        if run.state is RunState.AWAITING_REVIEW and slack.get("card_plan") == run.plan_id:
             decisions = await self._plan_decisions(run)  # e.g. first of two approvals
             await self.notifier.update_message(
                 run.channel, str(slack["card_ts"]), review_card(run, decisions=decisions)
             )
             return
-        superseded = slack.get("card_sha") != run.sql_sha256 or run.state is RunState.DIFF
+        superseded = slack.get("card_plan") != run.plan_id or run.state is RunState.DIFF
         await self._close_card(run, slack, superseded=superseded)
         slack["card_closed"] = True
         await self.store.update_run(run_id, data={"slack": slack})

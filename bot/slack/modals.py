@@ -1,7 +1,9 @@
 """Pure modal builders (and the reading of their submissions).
 
-``private_metadata`` carries only the run id; everything else is re-read from the store when the
-modal is submitted. Inputs have fixed block/action ids from :mod:`bot.slack.ids`.
+``private_metadata`` carries only the plan id of the card the modal was opened from (the run id
+for recovery modals); everything else is re-read from the store when the modal is submitted, and
+a decision for a plan that was replaced meanwhile is refused. Inputs have fixed block/action ids
+from :mod:`bot.slack.ids`.
 """
 
 from __future__ import annotations
@@ -36,12 +38,18 @@ REASON_MAX = 2000
 
 
 def _modal(
-    callback_id: str, run: Run, title: str, submit: str, blocks: list[dict[str, Any]]
+    callback_id: str,
+    run: Run,
+    title: str,
+    submit: str,
+    blocks: list[dict[str, Any]],
+    *,
+    metadata: str | None = None,
 ) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "private_metadata": run.id,
+        "private_metadata": metadata or run.id,
         "title": plain(title, 24),
         "submit": plain(submit, 24),
         "close": plain("Cancel", 24),
@@ -70,19 +78,34 @@ def _text_input(
     return block
 
 
-def _intro(run: Run) -> dict[str, Any]:
-    return section(f"Run `{escape(run.id)}` on `{escape(run.target)}`")
+def _intro(run: Run, plan_id: str | None = None) -> dict[str, Any]:
+    plan_id = plan_id or run.plan_id
+    what = f"Plan `{escape(plan_id)}`" if plan_id else f"Run `{escape(run.id)}`"
+    return section(f"{what} on `{escape(run.target)}`")
 
 
-def approve_destructive_modal(run: Run) -> dict[str, Any]:
+def _plan_modal(
+    callback_id: str,
+    plan_id: str | None,
+    run: Run,
+    title: str,
+    submit: str,
+    blocks: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A decision modal: bound to the plan of the card it was opened from."""
+    return _modal(callback_id, run, title, submit, blocks, metadata=plan_id or run.plan_id)
+
+
+def approve_destructive_modal(run: Run, plan_id: str | None = None) -> dict[str, Any]:
     findings = destructive_summary(run, limit=2500)
-    return _modal(
+    return _plan_modal(
         ids.VIEW_APPROVE_DESTRUCTIVE,
+        plan_id,
         run,
         "Approve destructive",
         "Approve",
         [
-            _intro(run),
+            _intro(run, plan_id),
             section(f":rotating_light: {escape(findings)}"),
             _text_input(
                 ids.INPUT_CONFIRM_TARGET,
@@ -93,17 +116,21 @@ def approve_destructive_modal(run: Run) -> dict[str, Any]:
     )
 
 
-def reject_modal(run: Run) -> dict[str, Any]:
-    return _modal(
+def reject_modal(run: Run, plan_id: str | None = None) -> dict[str, Any]:
+    return _plan_modal(
         ids.VIEW_REJECT,
+        plan_id,
         run,
         "Reject run",
         "Reject",
-        [_intro(run), _text_input(ids.INPUT_REASON, "Why is it rejected?", multiline=True)],
+        [
+            _intro(run, plan_id),
+            _text_input(ids.INPUT_REASON, "Why is it rejected?", multiline=True),
+        ],
     )
 
 
-def defer_modal(run: Run) -> dict[str, Any]:
+def defer_modal(run: Run, plan_id: str | None = None) -> dict[str, Any]:
     block_id, action_id = ids.INPUT_REMIND
     remind = {
         "type": "input",
@@ -120,13 +147,14 @@ def defer_modal(run: Run) -> dict[str, Any]:
             ],
         },
     }
-    return _modal(
+    return _plan_modal(
         ids.VIEW_DEFER,
+        plan_id,
         run,
         "Defer run",
         "Defer",
         [
-            _intro(run),
+            _intro(run, plan_id),
             _text_input(ids.INPUT_REASON, "Why is it deferred?", multiline=True),
             remind,
         ],

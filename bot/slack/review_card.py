@@ -153,7 +153,11 @@ def _rehearsal_section(rehearsal: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _actions(run: Run) -> dict[str, Any]:
-    verdict = (run.data.get("review") or {}).get("verdict")
+    """The buttons carry the plan id (not the run id): a click on this card decides on exactly
+    the plan it shows, and is refused once a re-diff has replaced it."""
+    review = run.data.get("review") or {}
+    verdict = review.get("verdict")
+    plan = run.plan_id or run.id
     count = (run.data.get("diff") or {}).get("statement_count", 0)
     approve_confirm = None
     if verdict != "DESTRUCTIVE":  # DESTRUCTIVE opens a modal instead (type the target's name)
@@ -162,13 +166,14 @@ def _actions(run: Run) -> dict[str, Any]:
             f"Apply {count} statement(s) to {run.target}. {destructive_summary(run, limit=200)}",
             "Approve",
         )
+    approve = button("Approve", ids.ACTION_APPROVE, plan, style="primary", confirm=approve_confirm)
     return {
         "type": "actions",
         "block_id": ids.BLOCK_CARD_ACTIONS,
         "elements": [
-            button("Approve", ids.ACTION_APPROVE, run.id, style="primary", confirm=approve_confirm),
-            button("Reject", ids.ACTION_REJECT, run.id, style="danger"),
-            button("Defer", ids.ACTION_DEFER, run.id),
+            *([] if review.get("unappliable") else [approve]),
+            button("Reject", ids.ACTION_REJECT, plan, style="danger"),
+            button("Defer", ids.ACTION_DEFER, plan),
         ],
     }
 
@@ -186,6 +191,10 @@ def _decided_section(decisions: Sequence[Decision], *, superseded: bool) -> dict
             lines.append(line)
         text = "\n".join(lines) or "Decided."
     return section(text, block_id=ids.BLOCK_CARD_DECISION)
+
+
+def _plan_name(run: Run) -> str:
+    return f"plan {run.plan_id}" if run.plan_id else f"run {run.id}"
 
 
 def review_card(
@@ -211,7 +220,7 @@ def review_card(
     verdict = str(review.get("verdict") or "UNKNOWN")
     count = int(diff.get("statement_count") or 0)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(f"Review: align {run.target} ({run.id})", 150)},
+        {"type": "header", "text": plain(f"Review: align {run.target} ({_plan_name(run)})", 150)},
         section(
             f"{_VERDICT_EMOJI.get(verdict, ':grey_question:')} *{escape(verdict)}* · "
             f"{count:,} statement{'s' * (count != 1)} · target `{escape(run.target)}` · "
@@ -223,6 +232,9 @@ def review_card(
             )
         ),
     ]
+    if review.get("unappliable"):
+        reasons = _bullets(review["unappliable"], budget=1500, more="… and {n} more")
+        blocks.append(section(f":no_entry: *This plan cannot be applied as is*\n{reasons}"))
     blocks += _findings_sections(review)
     changes = _changes_by_table(diff.get("changes") or [])
     if changes:
@@ -235,10 +247,17 @@ def review_card(
     if preview:
         blocks.append(section(f"```{escape(preview)}```"))
     shown = min(total, len(preview.splitlines()))
+    folded = review.get("folded") or []
     blocks.append(
         context(
-            f"SQL: showing {shown} of {total:,} lines (full script in the thread) · "
-            f"sha256 `{escape(run.sql_sha256 or '?')}`"
+            f"Plan `{escape(run.plan_id or '?')}` · SQL: showing {shown} of {total:,} lines "
+            f"(full script in the thread) · sha256 `{escape(run.sql_sha256 or '?')}`"
+            + (
+                f" · BEGIN/COMMIT of the script (statement {', '.join(map(str, folded[:10]))}) "
+                "folded into the one apply transaction"
+                if folded
+                else ""
+            )
         )
     )
     if closed or superseded:
@@ -249,5 +268,5 @@ def review_card(
             who = ", ".join(mention(d.user_id) for d in pending)
             blocks.append(section(f":hourglass: Approved by {who}; a second approver is needed."))
         blocks.append(_actions(run))
-    text = f"Review needed: align {run.target} run {run.id} — {verdict}, {count} statements"
+    text = f"Review needed: align {run.target} {_plan_name(run)} — {verdict}, {count} statements"
     return Message(text=clip(text, 300), blocks=blocks)

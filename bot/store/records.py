@@ -35,6 +35,8 @@ class Run:
     data: dict[str, Any] = field(default_factory=dict)
     owner: str | None = None
     heartbeat_at: datetime | None = None
+    plan_id: str | None = None
+    database_key: str | None = None
 
     @property
     def is_final(self) -> bool:
@@ -73,6 +75,7 @@ class Decision:
     git_commit: str | None
     remind_at: datetime | None
     created_at: datetime
+    plan_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,57 @@ class AuditEvent:
     target: str | None
     sql_sha256: str | None
     detail: dict[str, Any]
+    plan_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One diff's outcome, immutable once recorded: what reviewers decide on and what apply runs.
+
+    ``sql_bytes`` are the exact bytes reviewed and applied (``sql_sha256`` is over them, not over
+    decoded text). ``unappliable`` lists why the bytes cannot run as one transaction (empty:
+    they can). A plan is *current* while its run names it and it is not superseded; an approval
+    is only accepted for the current plan before ``expires_at``.
+    """
+
+    id: str
+    run_id: str
+    seq: int
+    sql_bytes: bytes
+    sql_sha256: str
+    prod_fingerprint: str
+    verdict: str
+    created_at: datetime
+    snapshot_id: str | None = None
+    snapshot_fingerprint: str | None = None
+    snapshot_taken_at: datetime | None = None
+    git_commit: str | None = None
+    unappliable: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    superseded_at: datetime | None = None
+    superseded_by: str | None = None
+    superseded_why: str | None = None
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.superseded_at is not None
+
+    @property
+    def short_id(self) -> str:
+        """``p2``: how the card and the terminal name the plan next to its run id."""
+        return self.id.rsplit(".", 1)[-1]
+
+
+def plan_id_for(run_id: str, seq: int) -> str:
+    return f"{run_id}.p{seq}"
+
+
+def run_id_of_plan(plan_id: str) -> str:
+    """The run a plan id belongs to (``20261201-3f9a1c.p2`` → ``20261201-3f9a1c``)."""
+    run_id, sep, seq = plan_id.rpartition(".p")
+    if not sep or not run_id or not seq.isdigit():
+        raise ValueError(f"not a plan id: {plan_id!r}")
+    return run_id
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import asyncpg
 from bot.errors import RunRefused, StoreError
 from bot.secrets import mask_url
 from bot.store.migrate import apply_migrations
+from bot.store.plans import PlanStore
 from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
 from bot.store.schedule_state import ScheduleState
 from bot.workflow.run import ACTIVE_STATES, RunState
@@ -48,7 +49,14 @@ _RUN_COLUMNS = (
     "data",
     "owner",
     "heartbeat_at",
+    "plan_id",
+    "database_key",
 )
+
+
+def who(identity: str) -> str:
+    """An identity as a message shows it: a Slack mention for Slack users, else as recorded."""
+    return f"<@{identity}>" if identity[:1] in ("U", "W") and identity.isalnum() else identity
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -61,7 +69,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-class Store(ScheduleState):
+class Store(PlanStore, ScheduleState):
     """Async access to the state database. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, pool: asyncpg.Pool, *, label: str) -> None:
@@ -109,15 +117,17 @@ class Store(ScheduleState):
         channel: str | None = None,
         resumed_from: str | None = None,
         run_id: str | None = None,
+        database_key: str | None = None,
     ) -> Run:
-        """Record a new run in ``requested``; RunRefused names the holder if the target is busy."""
+        """Record a new run in ``requested``; RunRefused names the holder if the target, or the
+        database behind it (``database_key``, whatever the target is called), is busy."""
         run_id = run_id or new_run_id()
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 row = await conn.fetchrow(
                     """INSERT INTO align_run (id, target, mode, state, requested_by, requested_via,
-                                              channel, resumed_from)
-                       VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7) RETURNING *""",
+                                              channel, resumed_from, database_key)
+                       VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8) RETURNING *""",
                     run_id,
                     target,
                     mode,
@@ -125,6 +135,7 @@ class Store(ScheduleState):
                     requested_via,
                     channel,
                     resumed_from,
+                    database_key,
                 )
                 await self._audit(
                     conn,
@@ -136,11 +147,14 @@ class Store(ScheduleState):
                 )
         except asyncpg.UniqueViolationError as exc:
             holder = await self.active_run(target)
+            if holder is None and database_key is not None:
+                holder = await self.active_run_on_database(database_key)
             if holder is None:  # it finished in between; the caller may simply try again
                 raise RunRefused(f"target '{target}' was busy; try again") from exc
+            via = "" if holder.target == target else f" (target '{holder.target}', same database)"
             raise RunRefused(
-                f"target '{target}' is busy: run {holder.id} requested by "
-                f"<@{holder.requested_by}> is in {holder.state.value}"
+                f"target '{target}' is busy: run {holder.id}{via} requested by "
+                f"{who(holder.requested_by)} is in {holder.state.value}"
             ) from exc
         return _run(row)
 
@@ -152,6 +166,14 @@ class Store(ScheduleState):
         row = await self._pool.fetchrow(
             "SELECT * FROM align_run WHERE target = $1 AND state = ANY($2::text[])",
             target,
+            [s.value for s in ACTIVE_STATES],
+        )
+        return _run(row) if row else None
+
+    async def active_run_on_database(self, database_key: str) -> Run | None:
+        row = await self._pool.fetchrow(
+            "SELECT * FROM align_run WHERE database_key = $1 AND state = ANY($2::text[])",
+            database_key,
             [s.value for s in ACTIVE_STATES],
         )
         return _run(row) if row else None
@@ -223,10 +245,12 @@ class Store(ScheduleState):
         to_state: RunState,
         actor: str = "align-bot",
         decision: dict[str, Any] | None = None,
+        require_plan: str | None = None,
         **fields: Any,
     ) -> Run | None:
-        """Move the run to ``to_state`` only if it is in one of ``from_states``; set ``fields``
-        too. Returns the updated run, or None when it was not in those states (nothing changed).
+        """Move the run to ``to_state`` only if it is in one of ``from_states`` (and, with
+        ``require_plan``, only while that plan is the run's current one); set ``fields`` too.
+        Returns the updated run, or None when those conditions did not hold (nothing changed).
         ``decision`` (the keyword arguments of :meth:`record_decision`) is recorded in the same
         transaction, so a decision and the move it causes are never recorded one without the
         other."""
@@ -242,14 +266,17 @@ class Store(ScheduleState):
         ):
             sets.append("finished_at = coalesce(finished_at, now())")
         from_list = [s.value for s in from_states]
+        plan_arg = len(args) + 4
         async with self._pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 f"UPDATE align_run SET {', '.join(sets)} "
-                f"WHERE id = $1 AND state = ANY(${len(args) + 3}::text[]) RETURNING *",
+                f"WHERE id = $1 AND state = ANY(${len(args) + 3}::text[]) "
+                f"AND (${plan_arg}::text IS NULL OR plan_id = ${plan_arg}) RETURNING *",
                 run_id,
                 to_state.value,
                 *args,
                 from_list,
+                require_plan,
             )
             if row is not None:
                 await self._audit(
@@ -259,6 +286,7 @@ class Store(ScheduleState):
                     run_id=run_id,
                     target=row["target"],
                     sql_sha256=row["sql_sha256"],
+                    plan_id=row["plan_id"],
                 )
                 if decision is not None:
                     await self._insert_decision(conn, run_id, **decision)
@@ -345,11 +373,12 @@ class Store(ScheduleState):
         snapshot_id: str | None = None,
         git_commit: str | None = None,
         remind_at: datetime | None = None,
+        plan_id: str | None = None,
     ) -> Decision | None:
         row = await conn.fetchrow(
             """INSERT INTO align_decision (run_id, decision, user_id, reason, sql_sha256,
-                      prod_fingerprint, snapshot_id, git_commit, remind_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                      prod_fingerprint, snapshot_id, git_commit, remind_at, plan_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                ON CONFLICT DO NOTHING RETURNING *""",
             run_id,
             decision,
@@ -360,6 +389,7 @@ class Store(ScheduleState):
             snapshot_id,
             git_commit,
             remind_at,
+            plan_id,
         )
         if row is not None:
             await self._audit(
@@ -368,6 +398,7 @@ class Store(ScheduleState):
                 f"decision.{decision}",
                 run_id=run_id,
                 sql_sha256=sql_sha256,
+                plan_id=plan_id,
                 detail={"reason": reason},
             )
         return Decision(**dict(row)) if row else None
@@ -418,6 +449,7 @@ class Store(ScheduleState):
         run_id: str | None = None,
         target: str | None = None,
         sql_sha256: str | None = None,
+        plan_id: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
         async with self._pool.acquire() as conn:
@@ -428,6 +460,7 @@ class Store(ScheduleState):
                 run_id=run_id,
                 target=target,
                 sql_sha256=sql_sha256,
+                plan_id=plan_id,
                 detail=detail,
             )
 
@@ -445,14 +478,16 @@ class Store(ScheduleState):
     @staticmethod
     async def _audit(conn: asyncpg.Connection, actor: str, action: str, **kw: Any) -> None:
         await conn.execute(
-            """INSERT INTO align_audit (actor, action, run_id, target, sql_sha256, detail)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
+            """INSERT INTO align_audit (actor, action, run_id, target, sql_sha256, detail,
+                                       plan_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)""",
             actor,
             action,
             kw.get("run_id"),
             kw.get("target"),
             kw.get("sql_sha256"),
             kw.get("detail") or {},
+            kw.get("plan_id"),
         )
 
 

@@ -1,58 +1,60 @@
-"""Step 6, apply: exactly the reviewed SQL, or nothing.
+"""Step 6, apply: exactly the reviewed bytes, or nothing.
 
-The file is read again and its sha256 compared with the reviewed one (invariant 1), production's
-fingerprint is compared with the one taken at diff time (invariant 2), then either the bot's own
-transactional apply runs (per-statement progress, the failing statement recorded, production
-unchanged after a failure) or the configured apply command does.
+The bytes come from the approved plan in the store, never from a file someone else can write.
+They are hashed again and compared with the plan's sha256 (invariant 1), production's
+fingerprint is compared with the plan's (invariant 2), then either the bot's own transactional
+apply runs the bytes (per-statement progress, the failing statement recorded, production
+unchanged after a failure) or the configured apply command runs on a private read-only copy of
+them (``ALIGN_SQL_FILE``: 0400 in a 0700 directory of the bot's), re-hashed after the command
+exits. Both hold the database's apply lock (identity.py) for the whole apply.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from bot.errors import AlignError, ApplyError
 from bot.review.analyze import analyze_in_worker
-from bot.store import Run
+from bot.store.records import Plan
 from bot.workflow import steps
-from bot.workflow.context import StepContext, sha256_text
-from bot.workflow.execute import Progress, apply_statements
+from bot.workflow.context import StepContext
+from bot.workflow.execute import Progress, apply_lock, apply_statements
+
+SQL_FILE_VARIABLE = "ALIGN_SQL_FILE"
 
 
-async def apply_run(ctx: StepContext, run: Run, *, progress: Progress) -> dict[str, Any]:
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def apply_plan(ctx: StepContext, plan: Plan, *, progress: Progress) -> dict[str, Any]:
     """Apply and return what the report records; ApplyError carries that record as ``data``."""
     started = time.monotonic()
-    sql = ctx.sql_path.read_text(encoding="utf-8") if ctx.sql_path.exists() else ""
-    data: dict[str, Any] = {"sha256_reviewed": run.sql_sha256, "sha256_applied": sha256_text(sql)}
+    data: dict[str, Any] = {
+        "plan_id": plan.id,
+        "sha256_reviewed": plan.sql_sha256,
+        "sha256_applied": sha256_bytes(plan.sql_bytes),
+    }
     try:
-        if data["sha256_applied"] != run.sql_sha256:
-            raise ApplyError("the SQL to apply is not byte-identical to the reviewed SQL; refused")
-        if await steps.production_fingerprint(ctx) != run.prod_fingerprint:
+        if data["sha256_applied"] != plan.sql_sha256:
+            raise ApplyError("the stored SQL is not byte-identical to the reviewed SQL; refused")
+        if plan.unappliable:
+            raise ApplyError("this plan cannot be applied: " + "; ".join(plan.unappliable))
+        if await steps.production_fingerprint(ctx) != plan.prod_fingerprint:
             raise ApplyError("production's schema changed between approval and apply; refused")
         commands = ctx.target.commands
         if commands is not None and commands.apply:
-            data["command"] = " ".join(commands.apply)
-            result = await steps.run_configured(ctx, commands.apply)
-            data.update(exit_code=result.exit_code, output_tail=result.output_tail[-4000:])
-            if not result.ok:
-                raise ApplyError(f"`{data['command']}` failed (exit {result.exit_code})")
+            await _apply_with_command(ctx, plan, commands.apply, data)
         else:
-            stmts = steps.statements_of(await analyze_in_worker(sql))
-            data.update(command="built-in transactional apply", statements_total=len(stmts))
-            result = await apply_statements(
-                ctx.target.database_url.value,
-                stmts,
-                target=ctx.target.name,
-                lock_timeout_ms=ctx.settings.timeouts.lock_timeout_ms,
-                statement_timeout_ms=ctx.settings.timeouts.statement_timeout_ms,
-                progress=progress,
-            )
-            data.update(
-                statements_applied=result.statements_applied,
-                statements_total=result.statements_total,
-                non_transactional=result.non_transactional,
-                durations=result.durations[:500],
-            )
+            await _apply_builtin(ctx, plan, data, progress)
     except AlignError as exc:
         partial = exc.context.get("result")
         data.update(
@@ -70,3 +72,79 @@ async def apply_run(ctx: StepContext, run: Run, *, progress: Progress) -> dict[s
         ) from exc
     data["duration_s"] = round(time.monotonic() - started, 3)
     return data
+
+
+async def _apply_builtin(
+    ctx: StepContext, plan: Plan, data: dict[str, Any], progress: Progress
+) -> None:
+    stmts = steps.statements_of(await analyze_in_worker(steps.plan_text(plan.sql_bytes)))
+    folded = [s.index for s in stmts if s.fold]
+    data.update(
+        command="built-in transactional apply",
+        statements_total=len(stmts) - len(folded),
+        folded_statements=folded,
+    )
+    result = await apply_statements(
+        ctx.target.database_url.value,
+        stmts,
+        target=ctx.target.name,
+        lock_timeout_ms=ctx.settings.timeouts.lock_timeout_ms,
+        statement_timeout_ms=ctx.settings.timeouts.statement_timeout_ms,
+        progress=progress,
+    )
+    data.update(
+        statements_applied=result.statements_applied,
+        statements_total=result.statements_total,
+        non_transactional=result.non_transactional,
+        durations=result.durations[:500],
+    )
+
+
+async def _apply_with_command(
+    ctx: StepContext, plan: Plan, argv: tuple[str, ...], data: dict[str, Any]
+) -> None:
+    data["command"] = " ".join(argv)
+    async with apply_lock(ctx.target.database_url.value, target=ctx.target.name):
+        with private_copy(plan.sql_bytes, parent=ctx.run_dir) as path:
+            result = await steps.run_configured(
+                ctx,
+                argv,
+                step="apply",
+                run_id=plan.run_id,
+                extra_env={SQL_FILE_VARIABLE: str(path)},
+            )
+            try:
+                after = sha256_bytes(path.read_bytes())
+            except OSError as exc:
+                after = f"unreadable after the command ran ({exc.strerror})"
+    data.update(
+        exit_code=result.exit_code,
+        output_tail=result.output_tail[-4000:],
+        sha256_applied=after,
+        sql_file_variable=SQL_FILE_VARIABLE,
+    )
+    if not result.ok:
+        raise ApplyError(f"`{data['command']}` failed (exit {result.exit_code})")
+    if after != plan.sql_sha256:
+        raise ApplyError(
+            f"the reviewed SQL handed to `{data['command']}` (${SQL_FILE_VARIABLE}) was changed "
+            "while the command ran; what was applied cannot be certified — production is "
+            "verified and the run is marked failed"
+        )
+
+
+@contextlib.contextmanager
+def private_copy(sql_bytes: bytes, *, parent: Path) -> Iterator[Path]:
+    """The bytes in a file only this user can read (0400) in a directory only this user can
+    enter (0700), whatever the umask; removed afterwards."""
+    parent.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="apply-", dir=parent))  # created 0700
+    path = directory / "reviewed.sql"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+        with os.fdopen(fd, "wb") as out:
+            out.write(sql_bytes)
+        os.chmod(path, 0o400)  # the umask can only remove bits; make the mode exact anyway
+        yield path
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

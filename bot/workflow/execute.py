@@ -1,19 +1,21 @@
 """Running reviewed SQL against a database: the real apply and the rolled-back rehearsal.
 
-Apply is one transaction with ``SET LOCAL lock_timeout`` and ``statement_timeout``, under a
-session advisory lock on the target so two applies can never overlap, whatever process runs
-them. A failing statement rolls everything back (production unchanged) and is reported with its
-index. Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY, …) run after the
-commit, one by one, each reported. The rehearsal runs the same statements on a copy, then reads
-the locks its transaction holds from ``pg_locks`` and rolls back.
+Apply is one transaction with ``SET LOCAL lock_timeout`` and ``statement_timeout``, under a session
+advisory lock on the database (see identity.py) so two applies can never overlap, whatever process
+or target name runs them. The script's own bare BEGIN/COMMIT statements are folded into that
+transaction (``SqlStatement.fold``: not executed); a plan with any other transaction control never
+gets here (the gate refuses it). A failing statement rolls everything back (production unchanged)
+and is reported with its index. Statements that cannot run in a transaction (CREATE INDEX
+CONCURRENTLY, …) run after the commit, one by one, each reported. The rehearsal runs the same
+statements on a copy, then reads the locks its transaction holds from ``pg_locks`` and rolls back.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +23,10 @@ import asyncpg
 
 from bot.errors import ApplyError, CatalogError
 from bot.schema.introspect import connect
+from bot.workflow.identity import APPLY_LOCK_KEY
 
 Progress = Callable[[int, int], Awaitable[None]]
 _ROWS = re.compile(r"^(?:INSERT \d+|UPDATE|DELETE|SELECT|MOVE|FETCH|COPY|MERGE) ?(\d+)$")
-_TXN_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)\b\s*;?\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class SqlStatement:
     index: int  # 1-based, as shown on the review card
     sql: str
     transactional: bool = True
+    fold: bool = False  # a bare BEGIN/COMMIT of the script: the apply transaction replaces it
 
 
 @dataclass
@@ -44,20 +47,9 @@ class ExecutionResult:
     duration_s: float = 0.0
 
 
-def is_transaction_control(sql: str) -> bool:
-    """BEGIN/COMMIT lines of the file (Prisma wraps enum swaps in them): our own transaction
-    replaces them, so they are not executed."""
-    return bool(_TXN_CONTROL.match(sql))
-
-
 def _lock_name(mode: str) -> str:
     """pg_locks' ``AccessExclusiveLock`` → ``ACCESS EXCLUSIVE``, as the review card says it."""
     return re.sub(r"(?<!^)(?=[A-Z])", " ", mode.removesuffix("Lock")).upper()
-
-
-def target_lock_key(target: str) -> int:
-    digest = hashlib.sha256(f"align-bot:{target}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _rows(status: str) -> int | None:
@@ -93,6 +85,26 @@ async def _run_in_transaction(
             await progress(result.statements_applied, result.statements_total)
 
 
+@contextlib.asynccontextmanager
+async def apply_lock(url: str, *, target: str) -> AsyncIterator[asyncpg.Connection]:
+    """Hold the database's apply lock for the duration of the block (every apply path and
+    restore take it); ApplyError, with nothing run, when another session holds it."""
+    conn = await connect(url)
+    try:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", APPLY_LOCK_KEY):
+            raise ApplyError(
+                f"another apply or restore on the database behind target '{target}' holds its "
+                "lock; nothing was run"
+            )
+        try:
+            yield conn
+        finally:
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                await conn.execute("SELECT pg_advisory_unlock($1)", APPLY_LOCK_KEY)
+    finally:
+        await conn.close()
+
+
 async def apply_statements(
     url: str,
     statements: Sequence[SqlStatement],
@@ -103,27 +115,20 @@ async def apply_statements(
     progress: Progress | None = None,
 ) -> ExecutionResult:
     """Apply for real. Raises ApplyError (after rollback) on the first failing statement."""
-    runnable = [s for s in statements if not is_transaction_control(s.sql)]
+    runnable = [s for s in statements if not s.fold]
     in_txn = [s for s in runnable if s.transactional]
     after = [s for s in runnable if not s.transactional]
     result = ExecutionResult(statements_total=len(runnable))
     started = time.monotonic()
-    conn = await connect(url)
     try:
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", target_lock_key(target)):
-            raise ApplyError(f"another apply on target '{target}' holds its lock; nothing was run")
-        try:
+        async with apply_lock(url, target=target) as conn:
             async with conn.transaction():
                 await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
                 await conn.execute(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
                 await _run_in_transaction(conn, in_txn, result, progress)
             await _run_outside(conn, after, result, statement_timeout_ms, progress)
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", target_lock_key(target))
     except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise ApplyError(f"apply failed: {exc}") from exc
-    finally:
-        await conn.close()
     result.duration_s = round(time.monotonic() - started, 3)
     failed = [s for s in result.non_transactional if s["status"] != "succeeded"]
     if failed:
@@ -164,7 +169,7 @@ async def rehearse_statements(
 ) -> ExecutionResult:
     """Run the transactional statements on a copy inside a transaction that is rolled back.
     Statements that cannot run in a transaction are listed, not run."""
-    runnable = [s for s in statements if not is_transaction_control(s.sql)]
+    runnable = [s for s in statements if not s.fold]
     result = ExecutionResult(statements_total=len(runnable))
     started = time.monotonic()
     try:

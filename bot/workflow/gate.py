@@ -1,75 +1,184 @@
-"""The review gate: what a reviewer's decision does, and when an approval is refused.
+"""The review gate's effects: gather the facts, ask the policy, then record or refuse.
 
-An approval stands only if the reviewer is not the requester (four-eyes), the review has not
-expired, the rehearsal did not fail, a snapshot exists (unless the target says none), and the
-four facts it is bound to still hold: the SQL file's sha256, production's schema fingerprint,
-and (commands mode) the checkout's commit; the snapshot is the fourth. A stale review is never
-applied: a fresh diff starts and needs its own review. Decisions and the moves they cause are
-recorded in one transaction, and only the click that wins the move counts, so double clicks and
-two reviewers at once give one decision and at most one apply.
+The rules themselves are pure and live in policy.py. This module reads what they need (the run,
+the plan the decider saw, whether the decider may review, and for approvals a fresh look at
+production and the checkout), and performs what the ruling says: a refusal is audited and raised
+(a plan that no longer holds is superseded and diffed again); a decision and the move it causes
+are recorded in one transaction, conditioned on the plan still being the run's current one, so a
+re-diff racing a click can never let the click apply the new plan, and only the click that wins
+the move counts.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import PlanDrift, RunRefused
 from bot.store import Run
+from bot.store.records import Plan, run_id_of_plan
 from bot.workflow import steps
+from bot.workflow.authority import Actor
 from bot.workflow.gitcheck import read_git_state
+from bot.workflow.policy import (
+    Decision,
+    DecisionFacts,
+    FreshFacts,
+    Ruling,
+    rule_on_decision,
+    rule_on_freshness,
+)
 from bot.workflow.run import RunState
 
 if TYPE_CHECKING:
     from bot.workflow.runner import Runner
 
 S = RunState
-DECISIONS = ("approved", "rejected", "deferred")
+
+
+class Outcome(StrEnum):
+    APPLYING = "applying"  # this approval won: apply has started
+    APPROVAL_PENDING = "approval_pending"  # recorded; another reviewer must approve too
+    ALREADY_DECIDED = "already_decided"  # another click won the move
+    REJECTED = "rejected"
+    DEFERRED = "deferred"
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a decision did, so callers never re-query the store to find out."""
+
+    outcome: Outcome
+    run: Run
+    plan: Plan
+    approvals_needed: int = 0
 
 
 async def decide(
     runner: Runner,
-    run_id: str,
+    plan_id: str,
     *,
     decision: str,
-    user: str,
+    actor: Actor,
     reason: str | None,
     remind_at: datetime | None,
-) -> Run:
-    if decision not in DECISIONS:
-        raise RunRefused(f"unknown decision {decision!r}")
+    confirmation: str | None,
+) -> Decided:
+    try:
+        kind = Decision(decision)
+        run_id = run_id_of_plan(plan_id)
+    except ValueError as exc:
+        raise RunRefused(f"this decision names no plan ({exc}); nothing was done") from exc
     run = await runner.store.get_run(run_id)
     if run is None:
         raise RunRefused(f"no run {run_id}")
+    plan = await runner.store.get_plan(plan_id)
     await runner.store.audit(
-        user, f"click.{decision}", run_id=run_id, target=run.target, sql_sha256=run.sql_sha256
+        actor.key,
+        f"click.{kind.value}",
+        run_id=run_id,
+        target=run.target,
+        sql_sha256=plan.sql_sha256 if plan else None,
+        plan_id=plan_id,
     )
-    if run.state is not S.AWAITING_REVIEW:
-        raise RunRefused(f"run {run_id} is {run.state.value}, not awaiting review")
-    if decision == "rejected":
-        if not (reason or "").strip():
-            raise RunRefused("a rejection needs a reason")
-        return await _close_review(runner, run, decision, user, reason, S.REJECTED)
-    if decision == "deferred":
-        return await _close_review(
-            runner, run, decision, user, reason, S.DEFERRED, remind_at=remind_at
+    reviewer, why = await runner.authority.may_review(actor)
+    target = runner.settings.target(run.target)
+    ruling = rule_on_decision(
+        DecisionFacts(
+            decision=kind,
+            actor=actor.key,
+            reviewer=reviewer,
+            reviewer_why=why,
+            run_id=run.id,
+            run_state=run.state,
+            current_plan_id=run.plan_id,
+            requested_by=run.requested_by,
+            plan=plan,
+            now=runner.clock.now(),
+            reason=reason,
+            four_eyes=runner.settings.policy.four_eyes,
+            target=run.target,
+            confirmation=confirmation,
+            rehearsal_failed=(run.data.get("rehearsal") or {}).get("status") == "failed",
+            snapshot_required=target.snapshot != "none",
+            snapshot_available=(run.data.get("snapshot") or {}).get("status") == "available",
         )
-    await _check_approval(runner, run, user)
-    return await _approve(runner, run, user, reason)
+    )
+    if ruling.allowed and kind is Decision.APPROVED:
+        assert plan is not None
+        ruling = rule_on_freshness(plan, await fresh_facts(runner, run, plan))
+    if not ruling.allowed:
+        await _refuse(runner, run, plan, actor, kind, ruling)
+    assert plan is not None
+    if kind is Decision.APPROVED:
+        return await _approve(runner, run, plan, actor, reason)
+    to = S.REJECTED if kind is Decision.REJECTED else S.DEFERRED
+    return await _close_review(runner, run, plan, actor, kind, reason, to, remind_at)
+
+
+async def fresh_facts(runner: Runner, run: Run, plan: Plan) -> FreshFacts:
+    ctx = runner.context(run)
+    commit = None
+    commands = ctx.target.commands
+    if ctx.target.mode == "commands" and commands is not None:
+        commit = (await read_git_state(commands.checkout)).commit
+    return FreshFacts(
+        stored_sha256=hashlib.sha256(plan.sql_bytes).hexdigest(),
+        prod_fingerprint=await steps.production_fingerprint(ctx),
+        git_commit=commit,
+    )
+
+
+async def _refuse(
+    runner: Runner, run: Run, plan: Plan | None, actor: Actor, kind: Decision, ruling: Ruling
+) -> None:
+    await runner.store.audit(
+        actor.key,
+        f"decision.{kind.value}.refused",
+        run_id=run.id,
+        target=run.target,
+        sql_sha256=plan.sql_sha256 if plan else None,
+        plan_id=plan.id if plan else None,
+        detail={"why": ruling.reason},
+    )
+    if ruling.replan and plan is not None:
+        await invalidate(runner, run, plan, ruling.reason)
+        raise PlanDrift(
+            f"{ruling.reason}: apply refused; a fresh diff was started and its new plan needs "
+            "its own review"
+        )
+    raise RunRefused(ruling.reason)
+
+
+async def invalidate(runner: Runner, run: Run, plan: Plan, why: str) -> None:
+    """Supersede a plan that no longer holds and diff again (once, however many clicks saw it)."""
+    if not await runner.store.supersede_plan(plan.id, why=why):
+        return
+    notes = [*run.data.get("notes", []), f"plan {plan.id} superseded: {why}; re-diffed"]
+    await runner.store.update_run(run.id, data={"notes": notes})
+    runner.spawn(run.id, runner.replan(run, fresh_snapshot=True), "re-diff")
 
 
 def decision_record(
-    run: Run, decision: str, user: str, reason: str | None, remind_at: datetime | None = None
+    plan: Plan,
+    decision: Decision,
+    actor: Actor,
+    reason: str | None,
+    remind_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A decision bound to the four facts of the plan it was made on."""
+    """A decision bound to the plan it was made on (and that plan's facts, for the report)."""
     return {
-        "decision": decision,
-        "user_id": user,
+        "decision": decision.value,
+        "user_id": actor.key,
         "reason": reason,
-        "sql_sha256": run.sql_sha256,
-        "prod_fingerprint": run.prod_fingerprint,
-        "snapshot_id": run.snapshot_id,
-        "git_commit": run.git_commit,
+        "plan_id": plan.id,
+        "sql_sha256": plan.sql_sha256,
+        "prod_fingerprint": plan.prod_fingerprint,
+        "snapshot_id": plan.snapshot_id,
+        "git_commit": plan.git_commit,
         "remind_at": remind_at,
     }
 
@@ -77,105 +186,64 @@ def decision_record(
 async def _close_review(
     runner: Runner,
     run: Run,
-    decision: str,
-    user: str,
+    plan: Plan,
+    actor: Actor,
+    kind: Decision,
     reason: str | None,
     to: RunState,
-    **fields: Any,
-) -> Run:
+    remind_at: datetime | None,
+) -> Decided:
+    fields: dict[str, Any] = {"remind_at": remind_at} if to is S.DEFERRED else {}
     moved = await runner.store.transition(
         run.id,
         from_states=[S.AWAITING_REVIEW],
         to_state=to,
-        actor=user,
-        decision=decision_record(run, decision, user, reason, fields.get("remind_at")),
+        actor=actor.key,
+        decision=decision_record(plan, kind, actor, reason, remind_at),
+        require_plan=plan.id,
         **fields,
     )
     if moved is None:
-        raise RunRefused(f"run {run.id} was already decided")
-    await runner.emit(moved, "decided", decision=decision, user=user, reason=reason)
+        raise RunRefused(f"run {run.id} was already decided, or its plan was replaced")
+    await runner.emit(moved, "decided", decision=kind.value, user=actor.key, reason=reason)
     if to is S.REJECTED:
         await runner.write_report(moved)
-    return moved
+    return Decided(Outcome(to.value), moved, plan)
 
 
-async def _check_approval(runner: Runner, run: Run, user: str) -> None:
-    if runner.settings.policy.four_eyes and user == run.requested_by:
-        raise RunRefused("four-eyes rule: the requester cannot approve their own run")
-    if run.approval_expires_at and runner.clock.now() > run.approval_expires_at:
-        await _invalidate(runner, run, "the review window expired")
-        raise RunRefused("this review expired; a fresh diff was started and needs a new review")
-    if run.data.get("rehearsal", {}).get("status") == "failed":
-        raise RunRefused("the rehearsal failed: fix the SQL or production, then re-run")
-    target = runner.settings.target(run.target)
-    snapshot = run.data.get("snapshot") or {}
-    if target.snapshot != "none" and snapshot.get("status") != "available":
-        raise RunRefused("no usable snapshot of production exists; apply cannot start")
-    stale = await stale_fact(runner, run)
-    if stale:
-        await _invalidate(runner, run, stale)
-        raise PlanDrift(f"{stale}: apply refused; a fresh diff was started and needs a new review")
-
-
-async def stale_fact(runner: Runner, run: Run) -> str | None:
-    """Which of the approval's facts no longer holds (None: all current)."""
-    ctx = runner.context(run)
-    if steps.file_sha256(ctx.sql_path) != run.sql_sha256:
-        return "the SQL file changed after review (sha256 differs)"
-    if await steps.production_fingerprint(ctx) != run.prod_fingerprint:
-        return "production's schema changed since the diff"
-    commands = ctx.target.commands
-    if ctx.target.mode == "commands" and commands is not None:
-        state = await read_git_state(commands.checkout)
-        if state.commit != run.git_commit:
-            return "the application checkout moved to another commit since the diff"
-    return None
-
-
-async def _invalidate(runner: Runner, run: Run, why: str) -> None:
-    """Record why the review no longer holds and start a fresh diff."""
-    await runner.store.audit(
-        "align-bot",
-        "review.invalidated",
-        run_id=run.id,
-        sql_sha256=run.sql_sha256,
-        detail={"why": why},
+async def _approve(
+    runner: Runner, run: Run, plan: Plan, actor: Actor, reason: str | None
+) -> Decided:
+    two_needed = runner.settings.policy.second_approver_for_destructive and (
+        plan.verdict == "DESTRUCTIVE"
     )
-    notes = [*run.data.get("notes", []), f"review invalidated: {why}; re-diffed"]
-    await runner.store.update_run(run.id, data={"notes": notes})
-    runner.spawn(run.id, runner.replan(run), "re-diff")
-
-
-async def _approve(runner: Runner, run: Run, user: str, reason: str | None) -> Run:
-    two_needed = (
-        runner.settings.policy.second_approver_for_destructive
-        and run.data.get("review", {}).get("verdict") == "DESTRUCTIVE"
-    )
-    approval = decision_record(run, "approved", user, reason)
+    approval = decision_record(plan, Decision.APPROVED, actor, reason)
     if two_needed:
-        if await runner.store.record_decision(run.id, **approval) is None:  # same reviewer
-            return run
+        await runner.store.record_decision(run.id, **approval)  # a repeat changes nothing
         approvers = {
             d.user_id
             for d in await runner.store.decisions(run.id)
-            if d.decision == "approved" and d.sql_sha256 == run.sql_sha256
+            if d.decision == "approved" and d.plan_id == plan.id
         }
         if len(approvers) < 2:
-            await runner.emit(run, "approval_pending", user=user, needed=2 - len(approvers))
-            return run
+            await runner.emit(run, "approval_pending", user=actor.key, needed=2 - len(approvers))
+            return Decided(Outcome.APPROVAL_PENDING, run, plan, approvals_needed=2 - len(approvers))
     # Only the click that wins the move to applying records its approval (in the same
-    # transaction); with two approvers both were recorded above.
+    # transaction, and only while this plan is still the run's current one).
     moved = await runner.store.transition(
         run.id,
         from_states=[S.AWAITING_REVIEW],
         to_state=S.APPLYING,
-        actor=user,
+        actor=actor.key,
         decision=None if two_needed else approval,
+        require_plan=plan.id,
     )
-    if moved is None:  # another reviewer's click won
+    if moved is None:  # another reviewer's click won, or a re-diff replaced the plan
         current = await runner.store.get_run(run.id)
         assert current is not None
-        return current
-    await runner.emit(moved, "decided", decision="approved", user=user, reason=reason)
+        if current.plan_id != plan.id:
+            raise RunRefused(f"plan {plan.id} was replaced while you decided; nothing was done")
+        return Decided(Outcome.ALREADY_DECIDED, current, plan)
+    await runner.emit(moved, "decided", decision="approved", user=actor.key, reason=reason)
     runner.spawn(run.id, runner.apply_and_finish(moved), "apply")
-    return moved
+    return Decided(Outcome.APPLYING, moved, plan)

@@ -15,6 +15,7 @@ from bot.errors import AlignError, RunRefused, SnapshotError
 from bot.snapshots import SnapshotInfo, provider_for
 from bot.store import Run
 from bot.workflow import steps
+from bot.workflow.execute import apply_lock
 from bot.workflow.run import RunState
 
 if TYPE_CHECKING:
@@ -84,7 +85,9 @@ async def restore_snapshot(runner: Runner, run_id: str, *, user: str) -> Run:
     provider = provider_for(target, data_dir=runner.settings.data_dir, masker=runner.masker)
     await runner.store.audit(user, "recovery.restore_requested", run_id=run_id, target=run.target)
     try:
-        info = await provider.restore(SnapshotInfo.from_json(run.data["snapshot"]))
+        # The apply lock: no apply (of any target naming this database) runs during a restore.
+        async with apply_lock(target.database_url.value, target=target.name):
+            info = await provider.restore(SnapshotInfo.from_json(run.data["snapshot"]))
     except SnapshotError as exc:
         await runner.store.record_recovery(
             run_id, action="restored_snapshot", user_id=user, note=f"restore FAILED: {exc.message}"

@@ -1,12 +1,13 @@
 """The orchestrator: one supervised asyncio task per run, every transition persisted first.
 
-``start`` records the run and drives it to the review gate; ``decide`` records a reviewer's
-decision (the rules are in gate.py) and, for an approval whose four facts (SQL sha256,
-production fingerprint, snapshot, git commit) are still current, applies, verifies and
-finishes. Recovery actions and start-up recovery are in recovery.py. The review gate is durable: a
-run waiting for review is only a row in the store, so restarts lose nothing. ``recover`` runs at
-start-up and resolves runs a dead process left behind; a run found in ``applying`` is never
-applied again.
+``start`` records the run and drives it to the review gate: every diff records an immutable plan
+(the exact SQL bytes, production's fingerprint, the snapshot, the git commit, the verdict) and
+supersedes the previous one. ``decide`` records a reviewer's decision on a plan (the rules are in
+policy.py, their effects in gate.py) and, for an approval of the run's current plan whose facts
+still hold, applies exactly that plan's bytes, verifies and finishes. Recovery actions and start-up
+recovery are in recovery.py. The review gate is durable: a run waiting for review is only a row in
+the store, so restarts lose nothing. ``recover`` runs at start-up and resolves runs a dead process
+left behind; a run found in ``applying`` is never applied again.
 """
 
 from __future__ import annotations
@@ -29,11 +30,15 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import AlignError, ApplyError, CommandError, RunRefused
 from bot.store import Run, Store
+from bot.store.records import Plan
+from bot.store.store import who
 from bot.tasks import TaskSupervisor
 from bot.workflow import gate, recovery, steps
-from bot.workflow.apply_step import apply_run
+from bot.workflow.apply_step import apply_plan
+from bot.workflow.authority import Actor, Authority
 from bot.workflow.context import Listener, StepContext
 from bot.workflow.health import run_health_checks
+from bot.workflow.identity import database_key
 from bot.workflow.reporting import write_report_files
 from bot.workflow.run import CANCELLABLE_STATES, RunState
 
@@ -61,11 +66,15 @@ class Runner:
         supervisor: TaskSupervisor,
         clock: Clock | None = None,
         listeners: Iterable[Listener] = (),
+        authority: Authority | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.supervisor = supervisor
         self.clock = clock or SystemClock()
+        # Who may decide: Slack reviewers (with groups, when a Slack directory is given) and
+        # terminal reviewers; checked by the gate for every decision, whatever the interface.
+        self.authority = authority or Authority(settings.policy)
         self.listeners: list[Listener] = list(listeners)
         self.masker = settings.masker()
         self._tasks: dict[str, asyncio.Task[Any]] = {}
@@ -231,6 +240,7 @@ class Runner:
             requested_via=via,
             resumed_from=resumed_from,
             channel=channel or t.channel or self.settings.channel,
+            database_key=await database_key(t.database_url.value),
         )
         run = await self.store.update_run(run.id, data={"target_label": t.database_label})
         await self.emit(run, "created")
@@ -270,8 +280,9 @@ class Runner:
             log.exception("run crashed", extra={"run_id": run.id})
             await self._fail(run.id, exc, step=step)
 
-    async def _plan(self, run: Run) -> None:
-        """→ diff → (rehearsal) → awaiting_review; or → verifying when nothing changes."""
+    async def _plan(self, run: Run, *, fresh_snapshot: bool = False) -> None:
+        """→ diff → (fresh snapshot) → (rehearsal) → plan recorded → awaiting_review; or →
+        verifying when nothing changes."""
         ctx = self.context(run)
         run = await self._move(run, S.DIFF, frm=[S.DEV_SYNC, S.DEFERRED, S.AWAITING_REVIEW])
         plan = await self._step(run, "diff", lambda: steps.make_plan(ctx))
@@ -279,44 +290,93 @@ class Runner:
             run.id,
             data={"diff": plan.data, "review": steps.review_data(plan.review)},
             sql_text=plan.sql,
-            sql_sha256=plan.sha256,
-            prod_fingerprint=plan.fingerprint,
+            git_commit=plan.git_commit or run.git_commit,
         )
         if plan.data["no_changes"]:
+            await self._record_plan(run, plan, run.data.get("snapshot") or {}, expires=None)
             await self.store.record_step(
                 run.id, "rehearsal", status="skipped", detail={"reason": "no changes"}
             )
             run = await self._move(run, S.VERIFYING)
             await self._finish(run)
             return
+        snapshot = await self._snapshot_for(run, ctx, plan, fresh=fresh_snapshot)
         rehearsal = await self._step(
-            run, "rehearsal", lambda: steps.rehearse(ctx, plan.review, run.data.get("snapshot"))
+            run, "rehearsal", lambda: steps.rehearse(ctx, plan.review, snapshot)
         )
         expires = self.clock.now() + timedelta(seconds=self.settings.timeouts.approval_ttl_s)
         run = await self.store.update_run(run.id, data={"rehearsal": rehearsal})
+        recorded = await self._record_plan(run, plan, snapshot, expires=expires)
         run = await self._move(run, S.AWAITING_REVIEW, approval_expires_at=expires)
-        await self.emit(run, "awaiting_review", review=plan.review)
+        await self.emit(run, "awaiting_review", review=plan.review, plan=recorded)
+
+    async def _record_plan(
+        self, run: Run, plan: steps.PlanResult, snapshot: dict[str, Any], *, expires: Any
+    ) -> Plan:
+        taken = snapshot.get("created_at")
+        return await self.store.record_plan(
+            run.id,
+            sql_bytes=plan.sql_bytes,
+            sql_sha256=plan.sha256,
+            prod_fingerprint=plan.fingerprint,
+            verdict=steps.plan_verdict(plan),
+            unappliable=steps.unappliable(plan.review),
+            snapshot_id=snapshot.get("id"),
+            snapshot_fingerprint=snapshot.get("prod_fingerprint"),
+            snapshot_taken_at=datetime.fromisoformat(taken) if taken else None,
+            git_commit=plan.git_commit,
+            expires_at=expires,
+        )
+
+    async def _snapshot_for(
+        self, run: Run, ctx: StepContext, plan: steps.PlanResult, *, fresh: bool
+    ) -> dict[str, Any]:
+        """The snapshot this plan is bound to: the run's own when it holds the plan's starting
+        point and is recent enough, else a new one (a fresh plan gets a fresh restore point)."""
+        snapshot: dict[str, Any] = run.data.get("snapshot") or {}
+        if ctx.target.snapshot == "none":
+            return snapshot
+        taken = snapshot.get("created_at")
+        age = (self.clock.now() - datetime.fromisoformat(taken)).total_seconds() if taken else None
+        if not (
+            fresh
+            or snapshot.get("status") != "available"
+            or snapshot.get("prod_fingerprint") != plan.fingerprint
+            or age is None
+            or age > self.settings.timeouts.snapshot_max_age_s
+        ):
+            return snapshot
+        snapshot = await self._step(run, "snapshot", lambda: steps.take_snapshot(ctx, run))
+        await self.store.update_run(run.id, data={"snapshot": snapshot}, snapshot_id=snapshot["id"])
+        return snapshot
 
     # ------------------------------------------------------------------ decisions
     async def decide(
         self,
-        run_id: str,
+        plan_id: str,
         *,
         decision: str,
-        user: str,
+        actor: Actor,
         reason: str | None = None,
         remind_at: datetime | None = None,
-    ) -> Run:
-        """Record a reviewer's decision (the rules are in gate.py). Raises RunRefused, naming
-        the rule, when the decision is not allowed."""
+        confirmation: str | None = None,
+    ) -> gate.Decided:
+        """Record a reviewer's decision on a plan (rules in policy.py). Raises RunRefused, naming
+        the rule, when the decision is not allowed; nothing is recorded then but the refusal."""
         return await gate.decide(
-            self, run_id, decision=decision, user=user, reason=reason, remind_at=remind_at
+            self,
+            plan_id,
+            decision=decision,
+            actor=actor,
+            reason=reason,
+            remind_at=remind_at,
+            confirmation=confirmation,
         )
 
-    async def replan(self, run: Run) -> None:
+    async def replan(self, run: Run, *, fresh_snapshot: bool = False) -> None:
         """Diff again (a supervised task): after a stale review, or when a deferred run resumes."""
         try:
-            await self._plan(run)
+            await self._plan(run, fresh_snapshot=fresh_snapshot)
         except AlignError as exc:
             await self._fail(run.id, exc, step="diff")
 
@@ -338,10 +398,15 @@ class Runner:
         async def progress(done: int, total: int) -> None:
             await self.emit(run, "apply_progress", done=done, total=total)
 
+        plan = await self.store.get_plan(run.plan_id) if run.plan_id else None
         try:
-            data = await apply_run(ctx, run, progress=progress)
+            if plan is None:
+                raise ApplyError(f"run {run.id} has no approved plan; nothing was applied")
+            data = await apply_plan(ctx, plan, progress=progress)
         except ApplyError as exc:
             data = exc.context.get("data", {})
+            if data.get("exit_code") is not None:  # a configured command ran: look at production
+                data["verify"] = await self._verify_quietly(ctx)
             await self.store.finish_step(
                 run.id, "apply", status="failed", output_tail=data.get("error"), detail=data
             )
@@ -356,6 +421,12 @@ class Runner:
         )
         await self.store.update_run(run.id, data={"apply": data})
         return True
+
+    async def _verify_quietly(self, ctx: StepContext) -> dict[str, Any]:
+        try:
+            return await steps.verify_all(ctx)
+        except AlignError as exc:
+            return {"in_sync": False, "note": f"verification failed: {exc.message}"}
 
     async def _finish(self, run: Run) -> None:
         """verifying → health_checks → done; always ends with a report."""
@@ -426,9 +497,11 @@ class Runner:
         if run is None or run.state is not S.DEFERRED:
             raise RunRefused(f"run {run_id} is not deferred" if run else f"no run {run_id}")
         holder = await self.store.active_run(run.target)
+        if holder is None and run.database_key is not None:
+            holder = await self.store.active_run_on_database(run.database_key)
         if holder is not None:
             raise RunRefused(
-                f"target '{run.target}' is busy with run {holder.id} (<@{holder.requested_by}>)"
+                f"target '{run.target}' is busy with run {holder.id} ({who(holder.requested_by)})"
             )
         await self.store.audit(user, "run.resume", run_id=run_id, target=run.target)
         self.spawn(run_id, self.replan(run), "resume")

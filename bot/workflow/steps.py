@@ -5,25 +5,27 @@ state transitions and timeouts; the steps own no state machine.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shlex
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bot.errors import AlignError, CommandError, DevSyncError, PlanError, SnapshotError
 from bot.review.analyze import analyze_in_worker
 from bot.review.impact import estimate_impact
-from bot.review.model import Review, destructive_categories
+from bot.review.model import Review, ReviewedStatement, destructive_categories
 from bot.schema.diff import diff_schemas
 from bot.schema.fingerprint import schema_fingerprint
 from bot.schema.introspect import IntrospectOptions, fetch_schema
 from bot.shell import run_command
 from bot.snapshots import SnapshotInfo, provider_for
 from bot.store import Run
-from bot.workflow.context import StepContext, sha256_text
+from bot.workflow.context import StepContext
 from bot.workflow.desired import SCHEMA_COPY, desired_database
-from bot.workflow.execute import SqlStatement, is_transaction_control, rehearse_statements
+from bot.workflow.execute import SqlStatement, rehearse_statements
 from bot.workflow.gitcheck import read_git_state, schema_commits
 
 MAX_CHANGES_RECORDED = 2000
@@ -37,13 +39,20 @@ def _argv_text(argv: tuple[str, ...] | None) -> str | None:
     return shlex.join(argv) if argv else None
 
 
-async def run_configured(ctx: StepContext, argv: tuple[str, ...]):
+async def run_configured(
+    ctx: StepContext,
+    argv: tuple[str, ...],
+    *,
+    step: str = "",
+    run_id: str = "",
+    extra_env: Mapping[str, str] | None = None,
+):
     commands = ctx.target.commands
     assert commands is not None
     return await run_command(
         list(argv),
         cwd=commands.checkout,
-        env=ctx.command_env(),
+        env={**ctx.command_env(), **(extra_env or {})},
         masker=ctx.masker,
         timeout=ctx.settings.timeouts.command_s,
     )
@@ -51,9 +60,12 @@ async def run_configured(ctx: StepContext, argv: tuple[str, ...]):
 
 # ----------------------------------------------------------------------------- 1. preconditions
 async def take_snapshot(ctx: StepContext, run: Run) -> dict[str, Any]:
+    """The snapshot, with production's schema fingerprint read just before it was taken: a plan
+    is only approved on a snapshot whose fingerprint is the plan's own starting point."""
+    fingerprint = await production_fingerprint(ctx)
     provider = provider_for(ctx.target, data_dir=ctx.settings.data_dir, masker=ctx.masker)
     info = await provider.create(run_id=run.id)
-    return info.to_json()
+    return {**info.to_json(), "prod_fingerprint": fingerprint}
 
 
 async def check_git(ctx: StepContext) -> dict[str, Any]:
@@ -153,11 +165,13 @@ async def generate_client(ctx: StepContext) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- 3. diff
 @dataclass
 class PlanResult:
-    sql: str
-    sha256: str
+    sql_bytes: bytes  # exactly what the diff produced: what is stored, reviewed and applied
+    sql: str  # those bytes as SQL text (for display and the analyzer)
+    sha256: str  # over ``sql_bytes``
     fingerprint: str
     review: Review
     data: dict[str, Any]
+    git_commit: str | None = None
 
 
 async def production_fingerprint(ctx: StepContext) -> str:
@@ -182,8 +196,9 @@ async def make_plan(ctx: StepContext) -> PlanResult:
             )
         if not sql_path.is_file():
             raise PlanError(f"`{_argv_text(commands.diff)}` did not write {sql_path}")
-        sql = sql_path.read_text(encoding="utf-8")
+        sql_bytes = sql_path.read_bytes()
         command = _argv_text(commands.diff)
+        git_commit = (await read_git_state(commands.checkout)).commit
     else:
         async with desired_database(ctx.target, ctx.run_dir) as url:
             if url is None:
@@ -191,10 +206,12 @@ async def make_plan(ctx: StepContext) -> PlanResult:
             desired = await fetch_schema(url, options=_options(ctx))
         plan = diff_schemas(prod, desired)
         warnings = list(plan.warnings)
-        sql = plan.sql
+        sql_bytes = plan.sql.encode("utf-8")
         ctx.run_dir.mkdir(parents=True, exist_ok=True)
-        ctx.sql_path.write_text(sql, encoding="utf-8")
+        ctx.sql_path.write_bytes(sql_bytes)  # for people to read; apply uses the stored bytes
         command = "built-in differ (production → desired schema)"
+        git_commit = None
+    sql = plan_text(sql_bytes)
     review = await analyze_in_worker(sql)
     try:
         impacts = await estimate_impact(review, ctx.target.database_url.value)
@@ -209,9 +226,9 @@ async def make_plan(ctx: StepContext) -> PlanResult:
             "destructive": str(s.tier) == "DESTRUCTIVE",
         }
         for s in review.statements
-        if not is_transaction_control(s.sql)
+        if not folded(s)
     ][:MAX_CHANGES_RECORDED]
-    sha = sha256_text(sql)
+    sha = hashlib.sha256(sql_bytes).hexdigest()
     data = {
         "command": command,
         "sql_file": str(ctx.sql_path),
@@ -221,7 +238,37 @@ async def make_plan(ctx: StepContext) -> PlanResult:
         "no_changes": not changes,
         "warnings": warnings,
     }
-    return PlanResult(sql=sql, sha256=sha, fingerprint=fingerprint, review=review, data=data)
+    return PlanResult(
+        sql_bytes=sql_bytes,
+        sql=sql,
+        sha256=sha,
+        fingerprint=fingerprint,
+        review=review,
+        data=data,
+        git_commit=git_commit,
+    )
+
+
+def plan_text(sql_bytes: bytes) -> str:
+    """The plan's bytes as the SQL text psql would read; PlanError when they are not SQL text."""
+    if b"\0" in sql_bytes:
+        offset = sql_bytes.index(b"\0")
+        raise PlanError(f"the plan is not SQL text: NUL byte at offset {offset}")
+    try:
+        text = sql_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"the plan is not UTF-8 text (offset {exc.start})") from exc
+    return text.removeprefix("\ufeff")
+
+
+_FOLDED = re.compile(
+    r"^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)(\s+(WORK|TRANSACTION))?\s*;?\s*$", re.I
+)
+
+
+def folded(stmt: ReviewedStatement) -> bool:
+    """A bare BEGIN/COMMIT of the script, which the one apply transaction replaces."""
+    return bool(_FOLDED.match(stmt.sql))
 
 
 def review_data(review: Review) -> dict[str, Any]:
@@ -234,12 +281,14 @@ def review_data(review: Review) -> dict[str, Any]:
             :200
         ],
         "non_transactional": [s.index for s in review.statements if not s.transactional],
+        "folded": [s.index for s in review.statements if folded(s)],
+        "unappliable": unappliable(review),
     }
 
 
 def statements_of(review: Review) -> list[SqlStatement]:
     return [
-        SqlStatement(index=s.index, sql=s.sql, transactional=s.transactional)
+        SqlStatement(index=s.index, sql=s.sql, transactional=s.transactional, fold=folded(s))
         for s in review.statements
     ]
 
@@ -349,8 +398,22 @@ async def related_changes(ctx: StepContext, run: Run, since_commit: str | None) 
     return data
 
 
-def file_sha256(path: Path) -> str | None:
-    try:
-        return sha256_text(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return None
+_TXN_CONTROL = re.compile(
+    r"^\s*(ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT|END|BEGIN|START"
+    r"|SET\s+TRANSACTION|SET\s+SESSION\s+CHARACTERISTICS)\b",
+    re.I,
+)
+
+
+def unappliable(review: Review) -> list[str]:
+    """Why the script cannot run as the one apply transaction (empty: it can)."""
+    return [
+        f"statement {s.index} ({' '.join(s.sql.split()[:3])}) is transaction control the one "
+        "apply transaction cannot honour"
+        for s in review.statements
+        if _TXN_CONTROL.match(s.sql) and not folded(s)
+    ]
+
+
+def plan_verdict(plan: PlanResult) -> str:
+    return "EMPTY" if plan.data["no_changes"] else str(plan.review.verdict)

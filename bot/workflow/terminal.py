@@ -59,7 +59,7 @@ def review_card_text(run: Run, review: Review | None) -> str:
     data = run.data
     lines = [
         "=" * 72,
-        f"REVIEW  run {run.id}  target {run.target} ({data.get('target_label', '')})",
+        f"REVIEW  plan {run.plan_id}  target {run.target} ({data.get('target_label', '')})",
         f"verdict: {data.get('review', {}).get('verdict', '?')}   "
         f"statements: {data.get('diff', {}).get('statement_count', 0)}   sha256: {run.sql_sha256}",
     ]
@@ -74,8 +74,9 @@ def review_card_text(run: Run, review: Review | None) -> str:
     return "\n".join(lines)
 
 
-async def ask_decision(prompt: str = "approve / reject / defer? ") -> str:
-    """Read a decision at the prompt without blocking the event loop."""
+async def ask_decision(plan_id: str, who: str) -> str:
+    """Read a decision on ``plan_id`` at the prompt without blocking the event loop."""
+    prompt = f"decide on plan {plan_id} as {who}: approve / reject / defer? "
     while True:
         answer = (await asyncio.to_thread(input, prompt)).strip().lower()
         for decision in ("approve", "reject", "defer"):
@@ -86,3 +87,13 @@ async def ask_decision(prompt: str = "approve / reject / defer? ") -> str:
 
 def is_waiting(run: Run) -> bool:
     return run.state is RunState.AWAITING_REVIEW
+
+
+async def ask_reason() -> str:
+    return (await asyncio.to_thread(input, "reason for rejecting: ")).strip()
+
+
+async def ask_confirmation(target: str) -> str:
+    """A DESTRUCTIVE plan is approved by typing the target's name, as in Slack's dialog."""
+    prompt = f"this plan is DESTRUCTIVE: type the target's name ({target}) to approve: "
+    return (await asyncio.to_thread(input, prompt)).strip()

@@ -102,15 +102,70 @@ async def test_store_steps_data_decisions_and_recovery(store: Store) -> None:
     await store.update_run(run.id, data={"diff": {"statement_count": 3}})
     updated = await store.update_run(run.id, data={"notes": ["x"]}, sql_sha256="f" * 64)
     assert updated.data == {"diff": {"statement_count": 3}, "notes": ["x"]}
+    plan = await store.record_plan(
+        run.id, sql_bytes=b"SELECT 1;", sql_sha256="f" * 64, prod_fingerprint="a", verdict="SAFE"
+    )
     first = await store.record_decision(
-        run.id, decision="approved", user_id="U2", sql_sha256="f" * 64
+        run.id, decision="approved", user_id="U2", sql_sha256="f" * 64, plan_id=plan.id
     )
     dup = await store.record_decision(
-        run.id, decision="approved", user_id="U2", sql_sha256="f" * 64
+        run.id, decision="approved", user_id="U2", sql_sha256="f" * 64, plan_id=plan.id
     )
     assert first is not None and dup is None
     assert [d.user_id for d in await store.decisions(run.id)] == ["U2"]
     await store.record_recovery(run.id, action="manual_intervention", user_id="U3", note="fixed")
     assert (await store.recovery_actions(run.id))[0].note == "fixed"
-    actions = [e.action for e in await store.audit_events(run_id=run.id)]
-    assert actions[-2:] == ["decision.approved", "recovery.manual_intervention"]
+    events = await store.audit_events(run_id=run.id)
+    assert [e.action for e in events][-2:] == ["decision.approved", "recovery.manual_intervention"]
+    assert events[-2].plan_id == plan.id
+
+
+async def test_store_plans_are_immutable_records_and_a_new_one_supersedes_the_old(
+    store: Store,
+) -> None:
+    run = await store.create_run(
+        target="prod", mode="builtin", requested_by="U1", requested_via="cli"
+    )
+    p1 = await store.record_plan(
+        run.id, sql_bytes=b"\xef\xbb\xbfDROP TABLE t;\r\n", sql_sha256="1" * 64,
+        prod_fingerprint="fp1", verdict="DESTRUCTIVE", unappliable=["statement 2 (ROLLBACK)"],
+    )  # fmt: skip
+    assert p1.id == f"{run.id}.p1" and p1.short_id == "p1"
+    assert (await store.get_plan(p1.id)).sql_bytes == b"\xef\xbb\xbfDROP TABLE t;\r\n"
+    p2 = await store.record_plan(
+        run.id, sql_bytes=b"SELECT 1;", sql_sha256="2" * 64, prod_fingerprint="fp2",
+        verdict="SAFE", supersede_why="production changed",
+    )  # fmt: skip
+    old, new = await store.get_plan(p1.id), await store.get_plan(p2.id)
+    assert old.superseded_by == p2.id and old.superseded_why == "production changed"
+    assert old.unappliable == ("statement 2 (ROLLBACK)",) and not new.is_superseded
+    current = await store.get_run(run.id)
+    assert current.plan_id == p2.id and current.sql_sha256 == "2" * 64
+    # A decision on the old plan can never move the run: the move is conditioned on the plan.
+    await store.transition(
+        run.id, from_states=[RunState.REQUESTED], to_state=RunState.PRECONDITIONS
+    )
+    assert (
+        await store.transition(
+            run.id,
+            from_states=[RunState.PRECONDITIONS],
+            to_state=RunState.DEV_SYNC,
+            require_plan=p1.id,
+        )
+        is None
+    )
+
+
+async def test_store_one_active_run_per_database_whatever_the_target_is_called(
+    store: Store,
+) -> None:
+    await store.create_run(
+        target="prod", mode="builtin", requested_by="U1", requested_via="cli", database_key="7/app"
+    )
+    with pytest.raises(
+        RunRefused, match=r"target 'prod-alias' is busy: run \S+ \(target 'prod', same database\)"
+    ):
+        await store.create_run(
+            target="prod-alias", mode="builtin", requested_by="U2", requested_via="cli",
+            database_key="7/app",
+        )  # fmt: skip

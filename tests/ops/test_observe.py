@@ -17,6 +17,7 @@ from bot.jobs.drift_watch import watch_drift
 from bot.log import setup_logging
 from bot.store import Run
 from bot.workflow.run import RunState
+from tests.builders import decide
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ async def _full_run(jobs_env, bundle: AppBundle) -> Run:
     run = await runner.start(target="prod", requested_by="U0ALICE01", via="slack")
     run = await runner.wait(run.id)
     assert run.state is RunState.AWAITING_REVIEW, run.error
-    await runner.decide(run.id, decision="approved", user="U0BOB0002")
+    await decide(runner, run, decision="approved", user="U0BOB0002")
     final = await runner.wait(run.id)
     assert final.state is RunState.DONE and final.outcome == "IN SYNC", final.error
     return final

@@ -4,6 +4,7 @@ endpoint, the emulator and the signed driver, plus helpers that wait on conditio
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -19,9 +20,13 @@ from bot.config import load_settings
 from bot.slack import ids
 from bot.store import Run, Store
 from bot.workflow.run import RunState
+from handlers.actions import split_plan_ref
 from tests.slackkit import SlackDriver, SlackEmulator
 from tests.slackkit.emulator import Call
 from tests.slackkit.fixtures import BOT_TOKEN, SIGNING_SECRET
+
+REVIEW_ACTIONS = (ids.ACTION_APPROVE, ids.ACTION_REJECT, ids.ACTION_DEFER)
+DECISION_VIEWS = (ids.VIEW_APPROVE_DESTRUCTIVE, ids.VIEW_REJECT, ids.VIEW_DEFER)
 
 ALICE, BOB, CAROL, MALLORY, ONCALL = (
     "U0ALICE01",
@@ -117,14 +122,53 @@ class Flow:
         return self.slack.messages[(run.channel, run.message_ts)]
 
     async def click(self, action_id: str, run_id: str, *, user: str = BOB, **kw: Any) -> Any:
-        return await self.driver.block_action(action_id, value=run_id, user=user, **kw)
+        """Click a button of ``run_id`` as a user would: a review button carries what the latest
+        card shows (its plan id); pass ``value=`` to click something else (a stale card)."""
+        value = kw.pop("value", None)
+        if value is None and action_id in REVIEW_ACTIONS:
+            value = self.card_value(run_id, action_id) or await self.plan_ref(run_id)
+        return await self.driver.block_action(action_id, value=value or run_id, user=user, **kw)
 
     async def submit(
-        self, callback_id: str, run_id: str, values: dict[str, Any], *, user: str = BOB
+        self,
+        callback_id: str,
+        run_id: str,
+        values: dict[str, Any],
+        *,
+        user: str = BOB,
+        metadata: str | None = None,
     ) -> Any:
+        """Submit a modal; a decision modal carries the plan id the bot opened it with."""
+        if metadata is None and callback_id in DECISION_VIEWS:
+            metadata = self.opened_metadata(callback_id, run_id) or await self.plan_ref(run_id)
         return await self.driver.view_submission(
-            callback_id, values=values, private_metadata=run_id, user=user
+            callback_id, values=values, private_metadata=metadata or run_id, user=user
         )
+
+    async def plan_ref(self, run_id: str) -> str | None:
+        run = await self.store.get_run(run_id)
+        return run.plan_id if run else None
+
+    def card_value(self, run_id: str, action_id: str) -> str | None:
+        """The ``value`` of a button on the latest review card of ``run_id``."""
+        cards = [m for m in self.slack.messages.values() if _card_of(m) == run_id]
+        for block in (cards[-1].get("blocks") or []) if cards else []:
+            for element in block.get("elements") or []:
+                if isinstance(element, dict) and element.get("action_id") == action_id:
+                    return element.get("value")
+        return None
+
+    def opened_metadata(self, callback_id: str, run_id: str) -> str | None:
+        """``private_metadata`` of the last modal the bot opened for ``run_id``."""
+        for call in reversed(self.slack.calls):
+            view = call.args.get("view") if call.method == "views.open" else None
+            if isinstance(view, str):
+                view = json.loads(view)
+            if isinstance(view, dict) and view.get("callback_id") == callback_id:
+                meta = str(view.get("private_metadata") or "")
+                if meta == run_id or meta.startswith(f"{run_id}.p"):
+                    return meta
+        return None
 
     async def prod_execute(self, sql: str) -> None:
         conn = await asyncpg.connect(self.prod)
@@ -143,12 +187,16 @@ class Flow:
 
 
 def _card_of(message: dict[str, Any]) -> str | None:
-    """The run id of a review card (its header reads ``Review: align TARGET (RUN_ID)``)."""
+    """The run id of a review card (its header reads ``Review: align TARGET (plan PLAN_ID)``)."""
     blocks = message.get("blocks") or []
     if not blocks or blocks[0].get("type") != "header":
         return None
     header = blocks[0]["text"]["text"]
-    return header.rsplit("(", 1)[-1].rstrip(")") if header.startswith("Review:") else None
+    if not header.startswith("Review:"):
+        return None
+    ref = header.rsplit("(", 1)[-1].rstrip(")").split()[-1]
+    run_id, _plan = split_plan_ref(ref)
+    return run_id
 
 
 def _is_card(call: Call) -> bool:

@@ -9,6 +9,7 @@ from bot.errors import PlanDrift, RunRefused
 from bot.schema.fingerprint import schema_fingerprint
 from bot.schema.introspect import fetch_schema
 from bot.workflow.run import RunState
+from tests.builders import decide
 
 
 async def _fingerprint(url: str) -> str:
@@ -22,8 +23,8 @@ async def test_runner_full_run_applies_reviewed_sql_and_is_in_sync(wf) -> None:
     assert run.data["review"]["destructive"]["DROP TABLE"] == ["public.legacy"]
     assert run.data["snapshot"]["provider"] == "pg_dump" and run.snapshot_id
     assert run.data["rehearsal"]["status"] == "passed"
-    done = await wf.runner.decide(run.id, decision="approved", user="U0BOB0002")
-    assert done.state is RunState.APPLYING
+    done = await decide(wf.runner, run, decision="approved", user="U0BOB0002")
+    assert done.run.state is RunState.APPLYING
     final = await wf.runner.wait(run.id)
     assert final.state is RunState.DONE and final.outcome == "IN SYNC", final.error
     assert final.data["apply"]["sha256_applied"] == run.sql_sha256
@@ -64,7 +65,7 @@ async def test_runner_failing_statement_rolls_back_and_production_is_unchanged(w
     await conn.close()
     before = await _fingerprint(wf.prod)
     run = await wf.until_review()
-    await wf.runner.decide(run.id, decision="approved", user="U0BOB0002")
+    await decide(wf.runner, run, decision="approved", user="U0BOB0002")
     final = await wf.runner.wait(run.id)
     assert final.state is RunState.FAILED
     apply = final.data["apply"]
@@ -80,7 +81,7 @@ async def test_runner_failed_rehearsal_blocks_approval(wf) -> None:
     run = await wf.until_review()
     assert run.data["rehearsal"]["status"] == "failed"
     with pytest.raises(RunRefused, match="rehearsal failed"):
-        await wf.runner.decide(run.id, decision="approved", user="U0BOB0002")
+        await decide(wf.runner, run, decision="approved", user="U0BOB0002")
     assert (await wf.store.get_run(run.id)).state is RunState.AWAITING_REVIEW
 
 
@@ -88,39 +89,43 @@ async def test_runner_production_changed_after_review_refuses_and_rediffs(wf) ->
     run = await wf.until_review()
     await wf.prod_execute("CREATE TABLE surprise (id int)")
     with pytest.raises(PlanDrift, match="production's schema changed"):
-        await wf.runner.decide(run.id, decision="approved", user="U0BOB0002")
+        await decide(wf.runner, run, decision="approved", user="U0BOB0002")
     again = await wf.runner.wait(run.id)
     assert again.state is RunState.AWAITING_REVIEW
     assert again.sql_sha256 != run.sql_sha256 and "surprise" in again.sql_text
     assert not [s for s in await wf.store.steps(run.id) if s.name == "apply"]
 
 
-async def test_runner_sql_file_edited_after_review_is_refused(wf) -> None:
+async def test_runner_sql_file_edited_after_review_changes_nothing_applied(wf) -> None:
     run = await wf.until_review()
     path = wf.runner.context(run).sql_path
     path.write_text(path.read_text() + "\nDROP TABLE users;\n")
-    with pytest.raises(PlanDrift, match="SQL file changed"):
-        await wf.runner.decide(run.id, decision="approved", user="U0BOB0002")
-    await wf.runner.wait(run.id)
-    assert "DROP TABLE users" not in (await wf.store.get_run(run.id)).sql_text
-    assert not [s for s in await wf.store.steps(run.id) if s.name == "apply"]
+    await decide(wf.runner, run, decision="approved", user="U0BOB0002")
+    final = await wf.runner.wait(run.id)
+    assert final.state is RunState.DONE, final.error
+    assert final.data["apply"]["sha256_applied"] == run.sql_sha256
+    conn = await asyncpg.connect(wf.prod)
+    try:  # the reviewed bytes came from the store: the edited file was never read
+        assert await conn.fetchval("SELECT count(*) FROM users") == 50
+    finally:
+        await conn.close()
 
 
 async def test_runner_expired_review_is_refused(wf) -> None:
     run = await wf.until_review()
     wf.clock.advance(hours=3)
-    with pytest.raises(RunRefused, match="review expired"):
-        await wf.runner.decide(run.id, decision="approved", user="U0BOB0002")
+    with pytest.raises(PlanDrift, match="review window of this plan expired"):
+        await decide(wf.runner, run, decision="approved", user="U0BOB0002")
     await wf.runner.wait(run.id)
 
 
 async def test_runner_four_eyes_and_double_approval(wf) -> None:
     run = await wf.until_review()
     with pytest.raises(RunRefused, match="four-eyes"):
-        await wf.runner.decide(run.id, decision="approved", user="U0ALICE01")
+        await decide(wf.runner, run, decision="approved", user="U0ALICE01")
     results = await asyncio.gather(
-        wf.runner.decide(run.id, decision="approved", user="U0BOB0002"),
-        wf.runner.decide(run.id, decision="approved", user="U0CAROL03"),
+        decide(wf.runner, run, decision="approved", user="U0BOB0002"),
+        decide(wf.runner, run, decision="approved", user="U0CAROL03"),
         return_exceptions=True,
     )
     await wf.runner.wait(run.id)
@@ -138,18 +143,19 @@ async def test_runner_second_run_on_busy_target_names_the_holder(wf) -> None:
 async def test_runner_reject_needs_reason_and_defer_then_resume(wf) -> None:
     run = await wf.until_review()
     with pytest.raises(RunRefused, match="needs a reason"):
-        await wf.runner.decide(run.id, decision="rejected", user="U0BOB0002", reason=" ")
-    deferred = await wf.runner.decide(
-        run.id, decision="deferred", user="U0BOB0002", reason="after the release"
+        await decide(wf.runner, run, decision="rejected", user="U0BOB0002", reason=" ")
+    deferred = await decide(
+        wf.runner, run, decision="deferred", user="U0BOB0002", reason="after the release"
     )
-    assert deferred.state is RunState.DEFERRED
+    assert deferred.run.state is RunState.DEFERRED
     await wf.runner.resume(run.id, user="U0BOB0002")
     resumed = await wf.runner.wait(run.id)
     assert resumed.state is RunState.AWAITING_REVIEW
-    rejected = await wf.runner.decide(
-        run.id, decision="rejected", user="U0BOB0002", reason="too risky today"
+    assert resumed.plan_id != run.plan_id  # a resumed run is re-diffed into a new plan
+    rejected = await decide(
+        wf.runner, resumed, decision="rejected", user="U0BOB0002", reason="too risky today"
     )
-    assert rejected.state is RunState.REJECTED
+    assert rejected.run.state is RunState.REJECTED
     decisions = [(d.decision, d.reason) for d in await wf.store.decisions(run.id)]
     assert decisions == [("deferred", "after the release"), ("rejected", "too risky today")]
     report = (wf.runner.run_dir(run.id) / f"{run.id}.md").read_text()
@@ -187,7 +193,7 @@ async def test_runner_cancel_before_apply(wf) -> None:
     cancelled = await wf.runner.cancel(run.id, user="U0ALICE01")
     assert cancelled.state is RunState.CANCELLED
     with pytest.raises(RunRefused, match="not awaiting review"):
-        await wf.runner.decide(run.id, decision="approved", user="U0BOB0002")
+        await decide(wf.runner, run, decision="approved", user="U0BOB0002")
 
 
 async def test_runner_recover_leaves_runs_driven_by_a_live_process_alone(wf) -> None:

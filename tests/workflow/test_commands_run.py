@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.config import load_settings
@@ -16,6 +17,7 @@ from bot.store import Store
 from bot.tasks import TaskSupervisor
 from bot.workflow.run import RunState
 from bot.workflow.runner import Runner
+from tests.builders import decide
 
 from .conftest import DEV, PROD
 
@@ -120,7 +122,7 @@ async def test_commands_run_end_to_end_records_every_runbook_step(app) -> None:
     assert run.git_commit == run.data["git"]["commit"]
     assert run.data["dev_sync"]["synced"] and run.data["dev_sync"]["client_generated"]
     assert run.data["diff"]["sql_file"].endswith("prisma_prod_align.sql")
-    await runner.decide(run.id, decision="approved", user="U0BOB0002")
+    await decide(runner, run, decision="approved", user="U0BOB0002")
     final = await runner.wait(run.id)
     assert final.state is RunState.DONE and final.outcome == "IN SYNC", final.error
     assert final.data["verify"]["command_exit_code"] == 0
@@ -157,33 +159,67 @@ async def test_commands_run_failing_command_is_recorded(app) -> None:
     assert step.status == "failed" and "boom" in step.output_tail
 
 
-async def test_commands_run_sql_file_edited_after_review_is_refused(app) -> None:
+async def test_commands_run_checkout_file_edited_after_review_changes_nothing_applied(app) -> None:
     runner, repo = app
     run = await runner.wait((await runner.start(target="app", requested_by="U1", via="cli")).id)
     sql = repo / "prisma_prod_align.sql"
     sql.write_text(sql.read_text() + "\nDROP TABLE users;\n")
-    from bot.errors import PlanDrift
+    await decide(runner, run, decision="approved", user="U0BOB0002")
+    final = await runner.wait(run.id)
+    assert final.data["apply"]["sha256_applied"] == run.sql_sha256
+    assert await users_table_exists(runner)
 
-    with pytest.raises(PlanDrift, match="SQL file changed"):
-        await runner.decide(run.id, decision="approved", user="U0BOB0002")
-    await runner.wait(run.id)
+
+async def users_table_exists(runner) -> bool:
+    conn = await asyncpg.connect(runner.settings.targets["app"].database_url.value)
+    try:
+        return bool(await conn.fetchval("SELECT to_regclass('public.users') IS NOT NULL"))
+    finally:
+        await conn.close()
 
 
-async def test_commands_run_configured_apply_command_runs_the_reviewed_file(make_app) -> None:
+APPLY_FROM_PRIVATE_COPY = (
+    "#!/bin/sh\nset -e\n{before}"
+    'psql -q -v ON_ERROR_STOP=1 "$PROD_URL" -1 -f "$ALIGN_SQL_FILE"\necho applied\n'
+)
+
+
+async def _with_apply_script(make_app, before: str = ""):
     runner, repo = await make_app(extra='apply = "sh scripts/apply.sh"')
-    (repo / "scripts" / "apply.sh").write_text(
-        '#!/bin/sh\nset -e\npsql -q -v ON_ERROR_STOP=1 "$PROD_URL" -1 -f prisma_prod_align.sql\n'
-        "echo applied\n"
-    )
+    (repo / "scripts" / "apply.sh").write_text(APPLY_FROM_PRIVATE_COPY.format(before=before))
     git(repo, "-c", "user.email=a@x", "-c", "user.name=Ann", "add", ".")
     git(repo, "-c", "user.email=a@x", "-c", "user.name=Ann", "commit", "-qm", "apply script")
     run = await runner.wait((await runner.start(target="app", requested_by="U1", via="cli")).id)
-    await runner.decide(run.id, decision="approved", user="U0BOB0002")
-    final = await runner.wait(run.id)
+    await decide(runner, run, decision="approved", user="U0BOB0002")
+    return runner, run, await runner.wait(run.id)
+
+
+async def test_commands_run_configured_apply_command_runs_the_reviewed_bytes(make_app) -> None:
+    # The attack: a watcher rewrites the checkout's SQL file while the apply command runs.
+    runner, run, final = await _with_apply_script(
+        make_app,
+        before='echo "DROP TABLE users;" > prisma_prod_align.sql\n'
+        'stat -c %a "$ALIGN_SQL_FILE" > ../private-mode\n'
+        'stat -c %a "$(dirname "$ALIGN_SQL_FILE")" >> ../private-mode\n',
+    )
     assert final.state is RunState.DONE and final.outcome == "IN SYNC", final.error
     apply = final.data["apply"]
     assert apply["command"] == "sh scripts/apply.sh" and apply["exit_code"] == 0
     assert apply["sha256_applied"] == apply["sha256_reviewed"] == run.sql_sha256
+    assert await users_table_exists(runner)
+    repo = runner.settings.targets["app"].commands.checkout
+    assert (repo.parent / "private-mode").read_text().split() == ["400", "700"]
+
+
+async def test_commands_run_apply_command_that_alters_its_copy_is_not_certified(make_app) -> None:
+    _runner, run, final = await _with_apply_script(
+        make_app, before='chmod u+w "$ALIGN_SQL_FILE"\necho "-- extra" >> "$ALIGN_SQL_FILE"\n'
+    )
+    assert final.state is RunState.FAILED
+    apply = final.data["apply"]
+    assert apply["sha256_applied"] != apply["sha256_reviewed"] == run.sql_sha256
+    assert "was changed while the command ran" in final.error
+    assert "in_sync" in apply["verify"]  # production was looked at after the command
 
 
 async def test_commands_run_step_timeout_kills_the_whole_process_group(make_app) -> None:

@@ -4,6 +4,7 @@ restart the run is interrupted, production verified, and the apply never re-run.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
 import signal
 import subprocess
@@ -23,6 +24,9 @@ from .conftest import DEV, PROD
 CONFIG = """
 [bot]
 data_dir = "{data}"
+[access]
+four_eyes = false
+terminal_reviewers = ["{me}"]
 [timeouts]
 lock_timeout = "60s"
 [targets.prod]
@@ -43,7 +47,7 @@ async def _wait_for(predicate, *, timeout: float = 60.0, every: float = 0.1):
 async def test_sigkill_during_apply_is_interrupted_and_never_reapplied(make_db, tmp_path: Path):
     prod, dev, state = await make_db(PROD), await make_db(DEV), await make_db()
     cfg = tmp_path / "align.toml"
-    cfg.write_text(CONFIG.format(data=tmp_path / "data", prod=prod, dev=dev))
+    cfg.write_text(CONFIG.format(data=tmp_path / "data", prod=prod, dev=dev, me=getpass.getuser()))
     blocker = await asyncpg.connect(prod)
     tx = blocker.transaction()
     await tx.start()
@@ -61,8 +65,8 @@ async def test_sigkill_during_apply_is_interrupted_and_never_reapplied(make_db, 
             str(cfg),
             "--decision",
             "approve",
-            "--reviewer",
-            "U0BOB0002",
+            "--confirm-target",
+            "prod",
         ],
         env=env,
         stdout=subprocess.PIPE,

@@ -7,7 +7,8 @@ import asyncpg
 import pytest
 
 from bot.errors import ApplyError
-from bot.workflow.execute import SqlStatement, apply_statements, target_lock_key
+from bot.workflow.execute import SqlStatement, apply_statements
+from bot.workflow.identity import APPLY_LOCK_KEY
 
 TIMEOUTS = {"lock_timeout_ms": 5000, "statement_timeout_ms": 30000}
 
@@ -15,7 +16,7 @@ TIMEOUTS = {"lock_timeout_ms": 5000, "statement_timeout_ms": 30000}
 async def test_apply_refuses_while_another_apply_holds_the_target_lock(make_db) -> None:
     url = await make_db("CREATE TABLE t (id int)")
     holder = await asyncpg.connect(url)
-    await holder.execute("SELECT pg_advisory_lock($1)", target_lock_key("prod"))
+    await holder.execute("SELECT pg_advisory_lock($1)", APPLY_LOCK_KEY)
     try:
         with pytest.raises(ApplyError, match="holds its lock; nothing was run"):
             await apply_statements(
@@ -39,10 +40,10 @@ async def test_apply_refuses_while_another_apply_holds_the_target_lock(make_db) 
 async def test_apply_runs_non_transactional_statements_after_commit_each_reported(make_db) -> None:
     url = await make_db("CREATE TABLE t (id int)")
     stmts = [
-        SqlStatement(1, "BEGIN"),
+        SqlStatement(1, "BEGIN", fold=True),
         SqlStatement(2, "ALTER TABLE t ADD COLUMN c int"),
         SqlStatement(3, "CREATE INDEX CONCURRENTLY t_c_idx ON t (c)", transactional=False),
-        SqlStatement(4, "COMMIT"),
+        SqlStatement(4, "COMMIT", fold=True),
     ]
     result = await apply_statements(url, stmts, target="prod", **TIMEOUTS)
     assert result.statements_total == 2 and result.statements_applied == 2
