@@ -4,8 +4,9 @@
 unparseable statement becomes an UNPARSED finding (NEEDS_ATTENTION, never SAFE), and the policy
 (block, require approval) is the workflow's job. The script is read as psql reads it: a leading
 byte order mark is stripped (and noted on the Review), and psql meta-commands and NUL characters
-become statements of their own (PSQL_META_COMMAND, UNPARSED) that make the plan unappliable. ``analyze_in_worker`` is the entry point for async
-callers: parsing a large script is CPU work and must not run on the event loop.
+become statements of their own (PSQL_META_COMMAND, UNPARSED) that make the plan unappliable.
+``analyze_in_worker`` is the entry point for async callers: parsing a large script is CPU work
+and must not run on the event loop.
 """
 
 from __future__ import annotations

@@ -124,9 +124,7 @@ def _is_ident_char(ch: str) -> bool:
 def _is_escape_string(text: str, quote: int) -> bool:
     """E'...' (backslash escapes apply): an E or e that starts a token right before the quote."""
     return (
-        quote > 0
-        and text[quote - 1] in "Ee"
-        and (quote < 2 or not _is_ident_char(text[quote - 2]))
+        quote > 0 and text[quote - 1] in "Ee" and (quote < 2 or not _is_ident_char(text[quote - 2]))
     )
 
 

@@ -281,7 +281,8 @@ SCRIPTS: list[tuple[str, list[str], str]] = [
     ("\\echo hi \\\\ DROP TABLE a;", ["PSQL_META_COMMAND", "DROP_TABLE"], D),
     # Backslashes in literals, quoted identifiers, dollar bodies and comments are not commands.
     (
-        "SELECT '\\set', E'\\'\\g', \"a\\b\", $q$ \\i x $q$; -- \\c db\n/* \\! /* \\q */ */ SELECT 1",
+        "SELECT '\\set', E'\\'\\g', \"a\\b\", $q$ \\i x $q$; -- \\c db\n"
+        "/* \\! /* \\q */ */ SELECT 1",
         [],
         S,
     ),
