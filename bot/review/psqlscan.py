@@ -64,6 +64,8 @@ _IDENT = "A-Za-z_\u0080-\U0010ffff"
 _DOLLAR_TAG = re.compile(rf"\$(?:[{_IDENT}][{_IDENT}0-9]*)?\$")
 _COMMENT_MARK = re.compile(r"/\*|\*/")
 _META_NAME = re.compile(r"[^\s\\]*")
+_QUOTE_STOPS = {q: re.compile(re.escape(q)) for q in "'\""}
+_ESCAPED_QUOTE_STOPS = {q: re.compile(rf"\\|{re.escape(q)}") for q in "'\""}
 
 
 def read_as_psql(text: str) -> PsqlText:
@@ -129,18 +131,15 @@ def _is_escape_string(text: str, quote: int) -> bool:
 
 
 def _quote_end(text: str, pos: int, quote: str, *, backslash: bool) -> int:
-    n = len(text)
-    while pos < n:
-        ch = text[pos]
-        if backslash and ch == "\\":
-            pos += 2
-        elif ch == quote:
-            if not text.startswith(quote, pos + 1):
-                return pos + 1
-            pos += 2  # a doubled quote stands for itself
+    stop = _ESCAPED_QUOTE_STOPS[quote] if backslash else _QUOTE_STOPS[quote]
+    while (found := stop.search(text, pos)) is not None:
+        if found.group() == "\\":
+            pos = found.end() + 1  # the escaped character stands for itself
+        elif text.startswith(quote, found.end()):
+            pos = found.end() + 1  # a doubled quote stands for itself
         else:
-            pos += 1
-    return n
+            return found.end()
+    return len(text)
 
 
 def _block_comment_end(text: str, start: int) -> int:

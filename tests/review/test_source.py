@@ -81,3 +81,13 @@ def test_analyze_text_with_a_nul_still_sees_the_drop_after_it_and_cannot_apply()
     assert review.unappliable == (
         "line 1: a NUL character: the script is not SQL text and cannot be applied",
     )
+
+
+async def test_analyze_in_worker_keeps_the_bom_note_of_decoded_bytes() -> None:
+    from bot.review import analyze_in_worker
+
+    source = decode_sql(BOM + b"\\set x 1\nDROP TABLE users;")
+    review = await analyze_in_worker(source)
+    assert review == analyze(source)
+    assert review.notes == (BOM_NOTE,) and review.verdict is Tier.DESTRUCTIVE
+    assert len(review.unappliable) == 1
