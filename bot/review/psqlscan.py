@@ -84,7 +84,8 @@ def read_as_psql(text: str) -> PsqlText:
         start = match.start()
         token = match.group()
         if token != "\\":
-            pos = _skip_quoted(text, start, token)
+            # ``pos`` is where the last quoted construct ended: a token starts there afresh.
+            pos = _skip_quoted(text, start, token, token_start=pos)
             continue
         if text.startswith((";", ":"), start + 1):  # psql's escape for a literal ; or :
             pieces += [text[done:start], " "]
@@ -104,9 +105,10 @@ def read_as_psql(text: str) -> PsqlText:
     return PsqlText("".join(pieces), tuple(found))
 
 
-def _skip_quoted(text: str, start: int, token: str) -> int:
+def _skip_quoted(text: str, start: int, token: str, *, token_start: int) -> int:
     """Offset just past the comment, literal, quoted identifier or dollar body at ``start``
-    (the end of the text when it is not closed: psql keeps reading it to the end too)."""
+    (the end of the text when it is not closed: psql keeps reading it to the end too).
+    Characters before ``token_start`` belong to an earlier construct, never to an identifier."""
     if token == "--":
         newline = text.find("\n", start)
         return len(text) if newline < 0 else newline + 1
@@ -115,18 +117,22 @@ def _skip_quoted(text: str, start: int, token: str) -> int:
     if token == '"':
         return _quote_end(text, start + 1, '"', backslash=False)
     if token == "'":
-        return _quote_end(text, start + 1, "'", backslash=_is_escape_string(text, start))
-    return _dollar_end(text, start)
+        escapes = _is_escape_string(text, start, token_start)
+        return _quote_end(text, start + 1, "'", backslash=escapes)
+    return _dollar_end(text, start, token_start)
 
 
 def _is_ident_char(ch: str) -> bool:
     return not ch.isascii() or ch.isalnum() or ch in "_$"
 
 
-def _is_escape_string(text: str, quote: int) -> bool:
+def _is_escape_string(text: str, quote: int, token_start: int) -> bool:
     """E'...' (backslash escapes apply): an E or e that starts a token right before the quote."""
+    e = quote - 1
     return (
-        quote > 0 and text[quote - 1] in "Ee" and (quote < 2 or not _is_ident_char(text[quote - 2]))
+        e >= token_start
+        and text[e] in "Ee"
+        and (e == token_start or not _is_ident_char(text[e - 1]))
     )
 
 
@@ -151,8 +157,8 @@ def _block_comment_end(text: str, start: int) -> int:
     return len(text)
 
 
-def _dollar_end(text: str, start: int) -> int:
-    if start > 0 and _is_ident_char(text[start - 1]):
+def _dollar_end(text: str, start: int, token_start: int) -> int:
+    if start > token_start and _is_ident_char(text[start - 1]):
         return start + 1  # part of an identifier (a$b) or after a parameter digit
     tag = _DOLLAR_TAG.match(text, start)
     if tag is None:

@@ -120,3 +120,16 @@ def test_text_output_lists_why_the_plan_cannot_be_applied() -> None:
     assert out.startswith("Verdict: DESTRUCTIVE")
     assert "CANNOT BE APPLIED" in out
     assert "line 1: psql meta-command \\set is not SQL and cannot be applied" in out
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT $a$ x $a$$b$ \\q $b$;\n\\set x 1\nDROP TABLE users;",  # adjacent dollar bodies
+        'SELECT "a"$b$ \\q $b$;\n\\set x 1\nDROP TABLE users;',  # body right after an identifier
+    ],
+)
+def test_a_dollar_body_right_after_another_token_does_not_hide_later_commands(sql: str) -> None:
+    review = analyze(sql)
+    assert [r.split(":")[0] for r in review.unappliable] == ["line 2"]
+    assert review.statements[-1].kind == "DROP TABLE"
