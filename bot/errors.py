@@ -18,6 +18,7 @@ that called the library, with ``raise ... from exc``; nothing else catches them.
     ├── VerifyMismatch       production still differs from the desired schema after apply
     ├── NotifyError          Slack refused or failed a call
     ├── ReviewInputError     SQL given for review could not be read
+    │   └── SqlInputError    the bytes are not SQL text (a NUL byte, invalid UTF-8); names where
     └── RunRefused           a request is not allowed (busy target, not a reviewer, bad state)
 """
 
@@ -102,6 +103,17 @@ class NotifyError(AlignError):
 
 class ReviewInputError(AlignError):
     pass
+
+
+class SqlInputError(ReviewInputError):
+    """SQL bytes that are not text: a NUL byte (the server and libpg_query stop reading at it, so
+    everything after it would go unreviewed) or invalid UTF-8. ``offset`` is the byte offset of
+    the first bad byte and ``line`` its 1-based line, so the author can find it in an editor."""
+
+    def __init__(self, message: str, *, offset: int, line: int, **ctx: object) -> None:
+        super().__init__(message, offset=offset, line=line, **ctx)
+        self.offset = offset
+        self.line = line
 
 
 class RunRefused(AlignError):

@@ -1,7 +1,13 @@
 """``align review FILE.sql [--against URL] [--json]``: the SQL analyzer from a terminal.
 
 Exit code 0 whatever the verdict (the verdict is data: read it from the output or ``--json``);
-1 when the input cannot be read or the ``--against`` database cannot be reached.
+1 when the input cannot be read, is not SQL text (a NUL byte, invalid UTF-8: ``SqlInputError``
+says where), or the ``--against`` database cannot be reached. The file is read as bytes and
+decoded by ``decode_sql``, so a leading byte order mark is stripped and noted, as psql does.
+
+``--against`` takes a URL without a password: asyncpg reads it from ``PGPASSWORD`` or the
+passfile (``PGPASSFILE``, default ``~/.pgpass``), so the password never has to be in argv, where
+every local user can read it with ``ps``.
 """
 
 from __future__ import annotations
@@ -16,13 +22,17 @@ from bot.errors import ReviewInputError
 from bot.review.analyze import analyze
 from bot.review.model import Review
 from bot.review.render import render_review_text
+from bot.review.source import SqlSource, decode_sql
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("review", help="analyze a SQL migration script for destructive changes")
     p.add_argument("file", help="SQL script to review ('-' reads standard input)")
     p.add_argument(
-        "--against", metavar="URL", help="database to estimate the impact on (read-only)"
+        "--against",
+        metavar="URL",
+        help="database to estimate the impact on (read-only); leave the password out of the URL "
+        "and set PGPASSWORD or use a passfile",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
@@ -47,14 +57,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_script(name: str) -> str:
-    """The script's text; ReviewInputError (exit 1) when it cannot be read as UTF-8 text."""
+def read_script(name: str) -> SqlSource:
+    """The script as psql would read it. ReviewInputError (exit 1) when it cannot be read;
+    SqlInputError when it is not SQL text (a NUL byte, invalid UTF-8), naming the offset."""
     try:
-        if name == "-":
-            return sys.stdin.read()
-        return Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
         raise ReviewInputError(f"cannot read {name}: {exc}") from exc
+    return decode_sql(data, name="standard input" if name == "-" else name)
 
 
 async def _with_impact(review: Review, url: str, timeout_ms: int) -> Review:

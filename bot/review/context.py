@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.review.hazards import Code, Finding, Hazard, HazardKind, LockLevel
+from bot.review.hazards import Code, Finding, Hazard, HazardKind, LockLevel, TxnControl
 
 __all__ = ["ScriptState", "StatementContext"]
 
@@ -34,6 +34,7 @@ class StatementContext:
     findings: list[Finding] = field(default_factory=list)
     hazards: list[Hazard] = field(default_factory=list)
     transactional: bool = True
+    txn_control: TxnControl | None = None
     details: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -22,6 +22,7 @@ __all__ = [
     "HazardKind",
     "LockLevel",
     "Tier",
+    "TxnControl",
 ]
 
 
@@ -84,6 +85,8 @@ class Code(StrEnum):
     NON_TRANSACTIONAL = "NON_TRANSACTIONAL"
     OPAQUE_CODE = "OPAQUE_CODE"
     UNPARSED = "UNPARSED"
+    PSQL_META_COMMAND = "PSQL_META_COMMAND"
+    TRANSACTION_CONTROL = "TRANSACTION_CONTROL"
 
     @property
     def tier(self) -> Tier:
@@ -113,6 +116,19 @@ _DESTRUCTIVE = {
 TIER_OF: dict[Code, Tier] = {
     code: Tier.DESTRUCTIVE if code in _DESTRUCTIVE else Tier.NEEDS_ATTENTION for code in Code
 }
+
+
+class TxnControl(StrEnum):
+    """What the apply does with a transaction-control statement (``ReviewedStatement.txn_control``).
+
+    FOLD: a bare BEGIN/COMMIT (Prisma wraps enum swaps in them); the one apply transaction takes
+    its place, so it is not executed. FORBIDDEN: it would end, split, undo or reconfigure the apply
+    transaction (ROLLBACK, COMMIT AND CHAIN, SAVEPOINT, PREPARE TRANSACTION, SET TRANSACTION, ...);
+    the plan cannot be applied while it is there.
+    """
+
+    FOLD = "fold"
+    FORBIDDEN = "forbidden"
 
 
 class LockLevel(StrEnum):

@@ -3,13 +3,18 @@
 Pure data with a JSON form (``Review.to_json``), whose shape is documented for users in the README
 ("align review --json"). The seed report's "Destructive Changes Identified" checkboxes are filled
 from ``destructive_categories``.
+
+Two questions beyond the tiers are answered here for the gate and the card: ``Review.is_empty``
+(nothing to apply: no statement, or only folded BEGIN/COMMIT; shown as the verdict ``EMPTY``,
+never as SAFE) and ``Review.unappliable`` (one reason per statement the one apply transaction
+cannot run: forbidden transaction control, psql meta-commands, NULs; empty when it can apply).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from bot.review.hazards import Code, Finding, Hazard, Tier
+from bot.review.hazards import Code, Finding, Hazard, Tier, TxnControl
 
 __all__ = ["Impact", "Review", "ReviewedStatement", "destructive_categories"]
 
@@ -48,6 +53,10 @@ class Impact:
 
 @dataclass(frozen=True, slots=True)
 class ReviewedStatement:
+    """One statement as reviewed. ``txn_control`` says what the apply does with transaction
+    control (FOLD: skipped, the apply transaction stands in; FORBIDDEN: the plan cannot apply);
+    ``unappliable_reason`` is set when this statement makes the whole plan unappliable."""
+
     index: int
     line: int
     sql: str
@@ -57,6 +66,8 @@ class ReviewedStatement:
     hazards: tuple[Hazard, ...]
     transactional: bool
     in_transaction_block: bool = False
+    txn_control: TxnControl | None = None
+    unappliable_reason: str | None = None
     details: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
     impacts: tuple[Impact, ...] = ()
 
@@ -72,6 +83,8 @@ class ReviewedStatement:
             "objects": list(self.objects),
             "tier": str(self.tier),
             "transactional": self.transactional,
+            "txn_control": str(self.txn_control) if self.txn_control else None,
+            "unappliable_reason": self.unappliable_reason,
             "sql": self.sql,
             "findings": [f.to_json() for f in self.findings],
             "hazards": [h.to_json() for h in self.hazards],
@@ -81,7 +94,11 @@ class ReviewedStatement:
 
 @dataclass(frozen=True, slots=True)
 class Review:
+    """The analyzer's verdict on a script. ``notes`` are remarks about the input itself (a byte
+    order mark that was stripped), shown with the verdict."""
+
     statements: tuple[ReviewedStatement, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -92,6 +109,21 @@ class Review:
     @property
     def verdict(self) -> Tier:
         return max((s.tier for s in self.statements), key=lambda t: t.rank, default=Tier.SAFE)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing would be applied: no statements, or only BEGIN/COMMIT the apply folds."""
+        return all(s.txn_control is TxnControl.FOLD for s in self.statements)
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict as shown to people: ``EMPTY`` for an empty plan, else the tier."""
+        return "EMPTY" if self.is_empty else str(self.verdict)
+
+    @property
+    def unappliable(self) -> tuple[str, ...]:
+        """Why the plan cannot be applied, one reason per offending statement; empty if it can."""
+        return tuple(s.unappliable_reason for s in self.statements if s.unappliable_reason)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -121,13 +153,17 @@ class Review:
         by_index: dict[int, list[Impact]] = {}
         for impact in impacts:
             by_index.setdefault(impact.statement_index, []).append(impact)
-        return Review(
-            tuple(replace(s, impacts=tuple(by_index.get(s.index, ()))) for s in self.statements)
+        statements = tuple(
+            replace(s, impacts=tuple(by_index.get(s.index, ()))) for s in self.statements
         )
+        return replace(self, statements=statements)
 
     def to_json(self) -> dict[str, object]:
         return {
-            "verdict": str(self.verdict),
+            "verdict": self.verdict_label,
+            "empty": self.is_empty,
+            "unappliable": list(self.unappliable),
+            "notes": list(self.notes),
             "counts": self.counts,
             "finding_counts": self.finding_counts,
             "statement_count": len(self.statements),

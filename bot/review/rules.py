@@ -1,10 +1,10 @@
 """Statement rules: one small function per statement kind, registered by parse-tree node type.
 
 ``apply_rules(node, ctx)`` runs the rule registered for the node's type (the registry is in
-``registry.py``; ALTER TABLE actions live in ``altertable.py``; maintenance, locking,
-transaction-control and cluster-wide statements in ``rules_maintenance.py``). A statement with no
-rule is SAFE by default: the tiers list what is *not* safe, and everything the grammar accepted
-that no rule knows is an ordinary, additive statement.
+``registry.py``; ALTER TABLE actions live in ``altertable.py``; maintenance, locking and
+cluster-wide statements in ``rules_maintenance.py``; transaction control in ``txncontrol.py``).
+A statement with no rule is SAFE by default: the tiers list what is *not* safe, and everything
+the grammar accepted that no rule knows is an ordinary, additive statement.
 Nothing here raises for "unsafe": rules only append findings and hazards to the context.
 """
 
@@ -13,8 +13,9 @@ from __future__ import annotations
 from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
-# rules_maintenance is imported for its side effect: it registers its rules in the same registry.
-from bot.review import rules_maintenance  # noqa: F401
+# rules_maintenance and txncontrol are imported for their side effect: they register their rules
+# in the same registry.
+from bot.review import rules_maintenance, txncontrol  # noqa: F401
 from bot.review.altertable import check_alter_table
 from bot.review.context import StatementContext
 from bot.review.hazards import Code, HazardKind, LockLevel

@@ -1,4 +1,4 @@
-"""Maintenance and utility statement rules: VACUUM, CLUSTER, REINDEX, REFRESH, LOCK, transactions.
+"""Maintenance and utility statement rules: VACUUM, CLUSTER, REINDEX, REFRESH, LOCK.
 
 Also the cluster-wide statements (CREATE/DROP DATABASE, roles, tablespaces, ALTER SYSTEM). These
 rules register in the shared registry (``registry.py``); importing ``bot.review.rules`` imports
@@ -8,7 +8,6 @@ this module, so every rule is registered. Like all rules, they only append findi
 from __future__ import annotations
 
 from pglast import ast
-from pglast.enums import TransactionStmtKind
 
 from bot.review.context import StatementContext
 from bot.review.hazards import Code, HazardKind, LockLevel
@@ -36,21 +35,6 @@ def _drop_global(node: ast.Node, ctx: StatementContext) -> None:
     ctx.find(Code.DROP_OBJECT, ctx.kind, f"{ctx.kind}: {_short(deparse(node))}")
     if isinstance(node, ast.DropTableSpaceStmt):
         ctx.non_transactional(quote_ident(node.tablespacename), "DROP TABLESPACE")
-
-
-@rule(ast.TransactionStmt)
-def _transaction(node: ast.TransactionStmt, ctx: StatementContext) -> None:
-    kind = node.kind
-    ctx.kind = kind.name.removeprefix("TRANS_STMT_").replace("_", " ")
-    if kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
-        ctx.state.transaction_line = ctx.line
-    elif kind in (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK):
-        ctx.state.transaction_line = None
-    elif kind in (
-        TransactionStmtKind.TRANS_STMT_COMMIT_PREPARED,
-        TransactionStmtKind.TRANS_STMT_ROLLBACK_PREPARED,
-    ):
-        ctx.non_transactional(ctx.kind, ctx.kind)
 
 
 @rule(ast.VacuumStmt)

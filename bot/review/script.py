@@ -9,33 +9,60 @@ Comments, string literals and dollar-quoted bodies are handled by the scanner, n
 is why text inside them can never look like a statement. Positions are character offsets (pglast
 converts libpg_query's byte offsets), and ``line`` is the 1-based line of the statement's first
 token, not of any comment above it.
+
+The script is first read as psql reads it (``psqlscan.read_as_psql``): psql meta-commands and NUL
+characters are cut out of the SQL and come back as statements of their own (``interruption`` set,
+``node=None``), in script order, so a ``\\set`` line can neither swallow the statement after it
+nor hide it.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pglast import ast, parser
+
+from bot.review.psqlscan import Interruption, read_as_psql
 
 __all__ = ["ParsedStatement", "parse_script"]
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedStatement:
-    """One top-level statement: its text, where it starts, and its parse tree (or the error)."""
+    """One top-level statement: its text, where it starts, and its parse tree (or the error).
+
+    ``start`` is the character offset of its first token. ``interruption`` is set (and ``node``
+    is None) when this is not SQL at all but a psql meta-command or a NUL character.
+    """
 
     index: int
     line: int
     sql: str
     node: ast.Node | None
     error: str | None = None
+    start: int = 0
+    interruption: Interruption | None = None
 
 
 def parse_script(sql: str) -> list[ParsedStatement]:
-    """Every non-empty statement in ``sql``, in order, numbered from 1."""
-    lines = _LineIndex(sql)
+    """Every non-empty statement in ``sql`` as psql would send it, and every meta-command or
+    NUL between them, in order, numbered from 1."""
+    psql = read_as_psql(sql)
+    lines = _LineIndex(psql.sql)
+    statements = _parse_sql(psql.sql, lines)
+    if not psql.interruptions:
+        return statements
+    cut = [
+        ParsedStatement(0, lines.line_of(i.start), i.text, None, start=i.start, interruption=i)
+        for i in psql.interruptions
+    ]
+    merged = sorted([*statements, *cut], key=lambda s: s.start)
+    return [replace(s, index=n) for n, s in enumerate(merged, 1)]
+
+
+def _parse_sql(sql: str, lines: _LineIndex) -> list[ParsedStatement]:
     try:
         raw = parser.parse_sql(sql)
     except parser.ParseError:
@@ -51,6 +78,7 @@ def parse_script(sql: str) -> list[ParsedStatement]:
                 line=lines.line_of(start),
                 sql=sql[start:end].strip(),
                 node=item.stmt,
+                start=start,
             )
         )
     return out
@@ -67,13 +95,13 @@ def _parse_piecewise(sql: str, lines: _LineIndex) -> list[ParsedStatement]:
         try:
             nodes = [raw.stmt for raw in parser.parse_sql(text)]
         except Exception as err:  # ParseError, or a scanner error on a broken literal
-            out.append(ParsedStatement(len(out) + 1, line, text, None, error=str(err)))
+            out.append(ParsedStatement(len(out) + 1, line, text, None, str(err), start))
             continue
         if len(nodes) == 1:
-            out.append(ParsedStatement(len(out) + 1, line, text, nodes[0]))
+            out.append(ParsedStatement(len(out) + 1, line, text, nodes[0], start=start))
         elif nodes:  # a boundary we did not see: keep the piece whole, reviewed by hand
             msg = "could not separate this piece into single statements"
-            out.append(ParsedStatement(len(out) + 1, line, text, None, error=msg))
+            out.append(ParsedStatement(len(out) + 1, line, text, None, msg, start))
     return out
 
 

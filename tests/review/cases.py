@@ -126,7 +126,14 @@ CASES: list[tuple[str, list[str], str]] = [
     ("CALL cleanup()", ["OPAQUE_CODE"], N),
     ("SELEC 1", ["UNPARSED"], N),
     ("ALTER TABLE users ADD COLUMN", ["UNPARSED"], N),
-    ("\\connect prod", ["UNPARSED"], N),
+    ("\\connect prod", ["PSQL_META_COMMAND"], N),
+    # --- transaction control the one apply transaction cannot run (bare BEGIN/COMMIT fold: SAFE)
+    ("ROLLBACK", ["TRANSACTION_CONTROL"], N),
+    ("COMMIT AND CHAIN", ["TRANSACTION_CONTROL"], N),
+    ("SAVEPOINT s", ["TRANSACTION_CONTROL"], N),
+    ("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", ["TRANSACTION_CONTROL"], N),
+    ("BEGIN", [], S),
+    ("COMMIT WORK", [], S),
     # --- SAFE
     (
         'CREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"))',
@@ -264,6 +271,27 @@ SCRIPTS: list[tuple[str, list[str], str]] = [
         "ALTER TABLE a ADD COLUMN b text;\nDROP TABEL x;\nDROP TABLE y;",
         ["UNPARSED", "DROP_TABLE"],
         D,
+    ),
+    # A psql meta-command is a finding of its own and hides nothing after it.
+    ("\\set x 1\nDROP TABLE users;", ["PSQL_META_COMMAND", "DROP_TABLE"], D),
+    # ... nor the statement it interrupts: psql sends "DROP TABLE\nusers" once \set has run.
+    ("DROP TABLE \\set x 1\nusers;", ["DROP_TABLE", "PSQL_META_COMMAND"], D),
+    # \g sends the buffer like a semicolon; \\ ends a meta-command and SQL resumes on the line.
+    ("SELECT 1 \\g\nDROP TABLE a;", ["PSQL_META_COMMAND", "DROP_TABLE"], D),
+    ("\\echo hi \\\\ DROP TABLE a;", ["PSQL_META_COMMAND", "DROP_TABLE"], D),
+    # Backslashes in literals, quoted identifiers, dollar bodies and comments are not commands.
+    (
+        "SELECT '\\set', E'\\'\\g', \"a\\b\", $q$ \\i x $q$; -- \\c db\n"
+        "/* \\! /* \\q */ */ SELECT 1",
+        [],
+        S,
+    ),
+    # A forbidden form in a Prisma-style block: the early ROLLBACK is found, BEGIN/COMMIT are not.
+    (
+        "BEGIN;\nALTER TABLE a ADD COLUMN b int;\nROLLBACK;\nALTER TABLE a ADD COLUMN c int;\n"
+        "COMMIT;",
+        ["TRANSACTION_CONTROL"],
+        N,
     ),
     # Renaming a table created in the script breaks nobody; the rename target is then new too.
     (

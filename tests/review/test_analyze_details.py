@@ -122,22 +122,30 @@ def test_analyze_enum_swap_is_destructive_with_new_labels() -> None:
     assert "A, B" in finding.message
 
 
-def test_analyze_empty_and_comment_only_scripts_are_safe() -> None:
-    for sql in ("", "   \n", "-- nothing to do\n/* really */"):
+def test_analyze_empty_and_comment_only_scripts_are_empty_not_safe() -> None:
+    for sql in ("", "   \n", "-- nothing to do\n/* really */", ";;", "\ufeff-- bom only"):
         review = analyze(sql)
         assert review.statements == ()
-        assert review.verdict is Tier.SAFE
+        assert review.is_empty
+        assert review.verdict_label == "EMPTY"
+        data = review.to_json()
+        assert data["verdict"] == "EMPTY" and data["empty"] is True
 
 
 def test_review_to_json_documented_shape() -> None:
     data = json.loads(json.dumps(analyze(PRISMA).to_json()))
     assert data["verdict"] == "DESTRUCTIVE"
-    assert set(data) >= {"verdict", "counts", "finding_counts", "statements", "codes"}
+    assert set(data) >= {
+        "verdict", "empty", "unappliable", "notes", "counts", "finding_counts", "statements",
+        "codes",
+    }  # fmt: skip
+    assert data["empty"] is False and data["unappliable"] == [] and data["notes"] == []
     stmt = data["statements"][1]
     assert set(stmt) == {
-        "index", "line", "kind", "objects", "tier", "transactional", "sql", "findings",
-        "hazards", "impacts",
+        "index", "line", "kind", "objects", "tier", "transactional", "txn_control",
+        "unappliable_reason", "sql", "findings", "hazards", "impacts",
     }  # fmt: skip
+    assert all(s["txn_control"] is None for s in data["statements"])
     assert set(stmt["findings"][0]) == {
         "code", "tier", "statement_index", "line", "object", "message", "suggestion",
     }  # fmt: skip
