@@ -13,7 +13,9 @@ run inside the apply it would
 * hand it to two-phase commit or act on another one (``PREPARE TRANSACTION``,
   ``COMMIT PREPARED``, ``ROLLBACK PREPARED``);
 * change its isolation or access mode (``SET TRANSACTION``, ``SET SESSION CHARACTERISTICS``,
-  ``BEGIN``/``START TRANSACTION`` with options, ``SET transaction_isolation``, ...).
+  ``BEGIN``/``START TRANSACTION`` with options, ``SET transaction_isolation``, ...);
+* lift its guards (``SET``/``RESET`` of ``lock_timeout``, ``statement_timeout``,
+  ``idle_in_transaction_session_timeout``).
 
 The classification reads pglast's ``TransactionStmt`` (kind, options, chain) and
 ``VariableSetStmt``; no regular expressions, so comments, case and spacing cannot disguise a form.
@@ -69,6 +71,11 @@ _SET_KINDS = {
 _TRANSACTION_SETTINGS = frozenset(
     {"transaction_isolation", "transaction_read_only", "transaction_deferrable"}
 )
+# The apply's own guards (SET LOCAL at its start): a plan that sets or resets them would lift the
+# lock and statement timeouts the review promised for every statement after it.
+_APPLY_GUARDS = frozenset(
+    {"lock_timeout", "statement_timeout", "idle_in_transaction_session_timeout"}
+)
 _SUGGESTION = (
     "remove it: the apply runs the whole plan in one transaction (a bare BEGIN/COMMIT is "
     "folded into it); split work that needs its own transaction into a separate plan"
@@ -86,7 +93,7 @@ def txn_control_of(node: ast.Node) -> TxnControl | None:
     if isinstance(node, ast.VariableSetStmt):
         if node.kind == VariableSetKind.VAR_SET_MULTI and node.name in _SET_KINDS:
             return TxnControl.FORBIDDEN
-        if node.name in _TRANSACTION_SETTINGS:
+        if node.name in _TRANSACTION_SETTINGS or node.name in _APPLY_GUARDS:
             return TxnControl.FORBIDDEN
     return None
 
@@ -104,7 +111,12 @@ def _transaction(node: ast.TransactionStmt, ctx: StatementContext) -> None:
 @rule(ast.VariableSetStmt)
 def _set(node: ast.VariableSetStmt, ctx: StatementContext) -> None:
     ctx.kind = _SET_KINDS.get(node.name or "", "SET")
-    _record(txn_control_of(node), "changes the apply transaction's isolation or access mode", ctx)
+    why = (
+        f"changes {node.name}, one of the apply's own timeouts"
+        if node.name in _APPLY_GUARDS
+        else "changes the apply transaction's isolation or access mode"
+    )
+    _record(txn_control_of(node), why, ctx)
 
 
 def _record(control: TxnControl | None, why: str, ctx: StatementContext) -> None:

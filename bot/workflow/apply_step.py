@@ -77,7 +77,7 @@ async def apply_plan(ctx: StepContext, plan: Plan, *, progress: Progress) -> dic
 async def _apply_builtin(
     ctx: StepContext, plan: Plan, data: dict[str, Any], progress: Progress
 ) -> None:
-    stmts = steps.statements_of(await analyze_in_worker(steps.plan_text(plan.sql_bytes)))
+    stmts = steps.statements_of(await analyze_in_worker(steps.plan_source(plan.sql_bytes)))
     folded = [s.index for s in stmts if s.fold]
     data.update(
         command="built-in transactional apply",

@@ -320,7 +320,7 @@ class Runner:
             sql_sha256=plan.sha256,
             prod_fingerprint=plan.fingerprint,
             verdict=steps.plan_verdict(plan),
-            unappliable=steps.unappliable(plan.review),
+            unappliable=plan.review.unappliable,
             snapshot_id=snapshot.get("id"),
             snapshot_fingerprint=snapshot.get("prod_fingerprint"),
             snapshot_taken_at=datetime.fromisoformat(taken) if taken else None,

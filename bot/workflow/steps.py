@@ -6,7 +6,6 @@ state transitions and timeouts; the steps own no state machine.
 from __future__ import annotations
 
 import hashlib
-import re
 import shlex
 import shutil
 from collections.abc import Mapping
@@ -15,8 +14,10 @@ from typing import Any
 
 from bot.errors import AlignError, CommandError, DevSyncError, PlanError, SnapshotError
 from bot.review.analyze import analyze_in_worker
+from bot.review.hazards import TxnControl
 from bot.review.impact import estimate_impact
 from bot.review.model import Review, ReviewedStatement, destructive_categories
+from bot.review.source import SqlSource, decode_sql
 from bot.schema.diff import diff_schemas
 from bot.schema.fingerprint import schema_fingerprint
 from bot.schema.introspect import IntrospectOptions, fetch_schema
@@ -211,8 +212,9 @@ async def make_plan(ctx: StepContext) -> PlanResult:
         ctx.sql_path.write_bytes(sql_bytes)  # for people to read; apply uses the stored bytes
         command = "built-in differ (production → desired schema)"
         git_commit = None
-    sql = plan_text(sql_bytes)
-    review = await analyze_in_worker(sql)
+    source = decode_sql(sql_bytes, name="the plan's SQL")
+    sql = source.text
+    review = await analyze_in_worker(source)
     try:
         impacts = await estimate_impact(review, ctx.target.database_url.value)
         review = review.with_impact(impacts)
@@ -249,31 +251,20 @@ async def make_plan(ctx: StepContext) -> PlanResult:
     )
 
 
-def plan_text(sql_bytes: bytes) -> str:
-    """The plan's bytes as the SQL text psql would read; PlanError when they are not SQL text."""
-    if b"\0" in sql_bytes:
-        offset = sql_bytes.index(b"\0")
-        raise PlanError(f"the plan is not SQL text: NUL byte at offset {offset}")
-    try:
-        text = sql_bytes.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PlanError(f"the plan is not UTF-8 text (offset {exc.start})") from exc
-    return text.removeprefix("\ufeff")
-
-
-_FOLDED = re.compile(
-    r"^\s*(BEGIN|COMMIT|START\s+TRANSACTION|END)(\s+(WORK|TRANSACTION))?\s*;?\s*$", re.I
-)
+def plan_source(sql_bytes: bytes) -> SqlSource:
+    """The plan's bytes as psql would read them (a leading BOM dropped); SqlInputError when they
+    are not SQL text (a NUL byte, invalid UTF-8)."""
+    return decode_sql(sql_bytes, name="the plan's SQL")
 
 
 def folded(stmt: ReviewedStatement) -> bool:
     """A bare BEGIN/COMMIT of the script, which the one apply transaction replaces."""
-    return bool(_FOLDED.match(stmt.sql))
+    return stmt.txn_control is TxnControl.FOLD
 
 
 def review_data(review: Review) -> dict[str, Any]:
     return {
-        "verdict": str(review.verdict),
+        "verdict": review.verdict_label,
         "counts": review.counts,
         "findings": [f.to_json() for f in review.findings][:500],
         "destructive": destructive_categories(review),
@@ -282,7 +273,8 @@ def review_data(review: Review) -> dict[str, Any]:
         ],
         "non_transactional": [s.index for s in review.statements if not s.transactional],
         "folded": [s.index for s in review.statements if folded(s)],
-        "unappliable": unappliable(review),
+        "unappliable": list(review.unappliable),
+        "notes": list(review.notes),
     }
 
 
@@ -398,22 +390,5 @@ async def related_changes(ctx: StepContext, run: Run, since_commit: str | None) 
     return data
 
 
-_TXN_CONTROL = re.compile(
-    r"^\s*(ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT|END|BEGIN|START"
-    r"|SET\s+TRANSACTION|SET\s+SESSION\s+CHARACTERISTICS)\b",
-    re.I,
-)
-
-
-def unappliable(review: Review) -> list[str]:
-    """Why the script cannot run as the one apply transaction (empty: it can)."""
-    return [
-        f"statement {s.index} ({' '.join(s.sql.split()[:3])}) is transaction control the one "
-        "apply transaction cannot honour"
-        for s in review.statements
-        if _TXN_CONTROL.match(s.sql) and not folded(s)
-    ]
-
-
 def plan_verdict(plan: PlanResult) -> str:
-    return "EMPTY" if plan.data["no_changes"] else str(plan.review.verdict)
+    return "EMPTY" if plan.data["no_changes"] else plan.review.verdict_label
