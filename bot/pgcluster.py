@@ -264,6 +264,32 @@ class PgCluster:
             await conn.close()
         return self.url(name)
 
+    async def create_owned_database(self, name: str, *, owner: str) -> str:
+        """CREATE DATABASE ``name`` owned by a new login role ``owner`` that is nothing more:
+        no SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS, and no member of any
+        role (so not of pg_execute_server_program / pg_read_server_files /
+        pg_write_server_files). It also owns schema ``public``. Returns the URL that connects
+        as ``owner``: SQL nobody has reviewed (a desired schema file, a rehearsal) runs there
+        and cannot reach the OS, server files or other databases' superuser powers."""
+        _check_db_name(name)
+        _check_db_name(owner)
+        password = secrets.token_urlsafe(18)
+        conn = await asyncpg.connect(self.url())
+        try:
+            await conn.execute(
+                f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                f"NOBYPASSRLS NOINHERIT PASSWORD '{password}'"
+            )
+            await conn.execute(f"CREATE DATABASE {name} OWNER {owner}")
+        finally:
+            await conn.close()
+        conn = await asyncpg.connect(self.url(name))
+        try:
+            await conn.execute(f"ALTER SCHEMA public OWNER TO {owner}")
+        finally:
+            await conn.close()
+        return f"postgresql://{owner}:{password}@127.0.0.1:{self.port}/{name}"
+
     async def drop_database(self, name: str) -> None:
         _check_db_name(name)
         conn = await asyncpg.connect(self.url())

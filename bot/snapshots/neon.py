@@ -277,6 +277,8 @@ class NeonProvider:
     async def delete(self, info: SnapshotInfo) -> SnapshotInfo:
         method = self._method(info)
         kind = "snapshots" if method == "snapshot" else "branches"
+        if kind == "branches" and info.id == self.settings.branch_id:
+            raise SnapshotError(f"refusing to delete {info.id}: it is the production branch")
 
         async def step(client: NeonClient, seen: dict) -> SnapshotInfo:
             body = await client.request(
@@ -341,6 +343,13 @@ class NeonProvider:
 
         body = await self._run(f"creating the Neon rehearsal branch {name}", make)
         branch_id = str((body.get("branch") or {}).get("id") or "")
+        if branch_id == self.settings.branch_id:
+            # A lost response resolved by name, or an API answering oddly: the "copy" would be
+            # production itself, and deleting it afterwards would delete production.
+            raise SnapshotError(
+                f"Neon returned the production branch {branch_id} as the rehearsal branch "
+                f"{name}; refusing to rehearse on production (rename that branch)"
+            )
         failed = False
         try:
             uris = body.get("connection_uris") or []

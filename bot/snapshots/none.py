@@ -1,10 +1,11 @@
 """Provider "none": the target's config says explicitly that no snapshot is taken.
 
 Nothing can be restored. A *schema-only* rehearsal is still possible without a snapshot: the
-copy is made from production's current schema (``pg_dump --schema-only`` into a scratch database
-on the same server), which is exactly what production looks like before apply since nothing has
-changed yet. A *full* rehearsal would need a copy of the data — that is a snapshot in all but
-name, which the config ruled out — so it is refused with a message saying what to configure.
+copy is made from production's current schema (``pg_dump --schema-only``, restored into a
+scratch cluster of the bot's own, never on production's server), which is exactly what
+production looks like before apply since nothing has changed yet. A *full* rehearsal would
+need a copy of the data — that is a snapshot in all but name, which the config ruled out — so
+it is refused with a message saying what to configure.
 """
 
 from __future__ import annotations

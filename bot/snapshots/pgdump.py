@@ -9,6 +9,11 @@ runs a prelude that drops every non-system schema (see :mod:`bot.snapshots.reset
 the ``pg_restore --single-transaction`` script; the only ``COMMIT`` is the script's last line, so
 a failure anywhere leaves production untouched. Afterwards the restored schema is compared with
 the dump's (``pg_dump --schema-only`` both sides) and a difference is reported as an error.
+
+Rehearsal copies never touch the production server: the dump is restored into a scratch
+cluster the bot starts itself (:meth:`bot.pgcluster.PgCluster.start_ephemeral`) by a role that
+only owns the copy, and the cluster is deleted when the rehearsal ends, fails or is cancelled.
+Passwords reach the tools through ``PGPASSWORD`` (:mod:`.pgtools`), never their arguments.
 """
 
 from __future__ import annotations
@@ -23,18 +28,28 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
+
 from bot.errors import SnapshotError
+from bot.pgcluster import PgCluster, PgClusterError
 from bot.secrets import Masker
 from bot.snapshots.base import AVAILABLE, DELETED, RESTORED, Clock, CopyContext, SnapshotInfo
 from bot.snapshots.base import now_utc as _now
 from bot.snapshots.pgtools import PgConn, PgTools, scratch_name
 from bot.snapshots.reset import fetch_schemas, render_prelude
 
-__all__ = ["PgDumpProvider", "REHEARSAL_PREFIX"]
+__all__ = ["PgDumpProvider", "REHEARSAL_PREFIX", "REHEARSAL_ROLE"]
 
 log = logging.getLogger(__name__)
 
 REHEARSAL_PREFIX = "align_rehearsal_"
+REHEARSAL_ROLE = "align_rehearsal"
+RESTORE_HINT = (
+    "the rehearsal copy is restored on a local scratch cluster (this machine's PostgreSQL, "
+    "which must be the production server's major version or newer) by a role that is not a "
+    "superuser: untrusted extensions and policies naming production's roles cannot be "
+    'restored; set rehearsal = "off" for this target if that is the cause'
+)
 DEFAULT_TIMEOUT_S = 3600.0
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -247,15 +262,25 @@ class PgDumpProvider:
 
     @contextlib.asynccontextmanager
     async def _copy(self, info: SnapshotInfo, *, schema_only: bool) -> AsyncIterator[str]:
+        """Restore the dump into a scratch cluster of the bot's own (never the production
+        server: the rehearsal runs SQL nobody has reviewed yet), as an unprivileged role that
+        owns the copy; the cluster is stopped and deleted on exit, error or cancel alike."""
         path = await self._existing_dump(info)
         name = scratch_name(REHEARSAL_PREFIX, info.detail.get("run_id") or info.name)
-        copy = await self.tools.create_database(self.production, name)
-        failed = False
         try:
+            cluster = await PgCluster.start_ephemeral()
+        except PgClusterError as exc:
+            raise SnapshotError(f"cannot start a scratch cluster for the rehearsal: {exc}") from exc
+        try:
+            try:
+                copy = PgConn(await cluster.create_owned_database(name, owner=REHEARSAL_ROLE))
+            except (OSError, asyncpg.PostgresError, PgClusterError) as exc:
+                raise SnapshotError(f"cannot create the rehearsal database {name}: {exc}") from exc
             await self.tools.run(
                 [
                     await self.tools.path("pg_restore"),
                     "--no-owner",
+                    "--no-privileges",
                     "--exit-on-error",
                     *(["--schema-only"] if schema_only else []),
                     "-d",
@@ -265,18 +290,11 @@ class PgDumpProvider:
                 conn=copy,
                 timeout=self.timeout_s,
                 action=f"restoring {path.name} into the rehearsal database {name}",
+                hint=RESTORE_HINT,
             )
             yield copy.url
-        except BaseException:
-            failed = True
-            raise
         finally:
-            try:
-                await self.tools.drop_database(self.production, name)
-            except SnapshotError as exc:
-                if not failed:
-                    raise
-                log.error("%s", exc)  # keep the error that ended the rehearsal
+            await asyncio.shield(cluster.stop(delete=True))
 
     async def _existing_dump(self, info: SnapshotInfo) -> Path:
         if info.provider != self.name or not info.path:

@@ -21,7 +21,6 @@ import asyncpg
 
 from bot.errors import AlignError, SnapshotError
 from bot.pgcluster import find_pg_bin
-from bot.schema.quoting import quote_ident
 from bot.secrets import Masker, mask_url
 from bot.shell import CommandResult, run_command
 
@@ -174,30 +173,3 @@ class PgTools:
         finally:
             await conn.close()
         return len(names)
-
-    async def create_database(self, server: PgConn, name: str) -> PgConn:
-        """CREATE DATABASE ``name`` on ``server``'s server (dropping a leftover of that name)."""
-        conn = await self.connect(server, action="creating the rehearsal database")
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
-            await conn.execute(f"CREATE DATABASE {quote_ident(name)}")
-        except asyncpg.PostgresError as exc:
-            raise SnapshotError(
-                f"cannot create the rehearsal database {name} on {server.label} "
-                f"(the role needs CREATEDB): {exc}"
-            ) from exc
-        finally:
-            await conn.close()
-        return server.with_dbname(name)
-
-    async def drop_database(self, server: PgConn, name: str) -> None:
-        conn = await self.connect(server, action="dropping the rehearsal database")
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
-        except asyncpg.PostgresError as exc:
-            raise SnapshotError(
-                f"cannot drop the rehearsal database {name} on {server.label}: {exc}; "
-                "drop it by hand"
-            ) from exc
-        finally:
-            await conn.close()

@@ -270,3 +270,29 @@ async def test_neon_prune_deletes_only_old_bot_snapshots(neon, make_neon_provide
     assert [r.id for r in removed] == [mine.id, leftover["id"]]
     assert set(neon.snapshots) == {"snap-other", fresh.id}
     assert set(neon.branches) == {neon.production_branch}
+
+
+async def test_neon_rehearsal_never_uses_or_deletes_the_production_branch(neon, make_neon_provider):
+    """The create call's response is lost and the branch found by name is production itself
+    (someone named it like a rehearsal branch): no rehearsal on it, and it is not deleted."""
+    provider = make_neon_provider()
+    info = await provider.create(run_id="r9")
+    neon.branches[neon.production_branch]["name"] = "align-prod-rehearsal-r9"
+    neon.fail("POST", r"/branches$", status=500, times=10)
+
+    with pytest.raises(SnapshotError, match="production branch"):
+        async with provider.open_copy(info, schema_only=False):
+            pytest.fail("a rehearsal must not start on the production branch")
+
+    assert neon.production_branch in neon.branches
+    assert not neon.calls("DELETE", rf"/branches/{neon.production_branch}$")
+    production = SnapshotInfo(
+        provider="neon",
+        id=neon.production_branch,
+        name="production",
+        created_at=info.created_at,
+        detail={"method": "branch"},
+    )
+    with pytest.raises(SnapshotError, match="production branch"):
+        await provider.delete(production)
+    assert neon.production_branch in neon.branches
