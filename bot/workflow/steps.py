@@ -5,13 +5,14 @@ state transitions and timeouts; the steps own no state machine.
 
 from __future__ import annotations
 
+import asyncio
 import shlex
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.errors import AlignError, CommandError, DevSyncError, PlanError, SnapshotError
+from bot.files import copy_private, private_dir, write_private
 from bot.review.analyze import analyze_in_worker
 from bot.review.impact import estimate_impact
 from bot.review.model import Review, destructive_categories
@@ -110,8 +111,8 @@ async def dev_sync(ctx: StepContext) -> dict[str, Any]:
         source = ctx.target.desired_schema_file
         if not source.is_file():
             raise DevSyncError(f"the desired schema file {source} does not exist")
-        ctx.run_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, ctx.run_dir / SCHEMA_COPY)
+        await asyncio.to_thread(private_dir, ctx.run_dir)
+        await asyncio.to_thread(copy_private, source, ctx.run_dir / SCHEMA_COPY)
         async with desired_database(ctx.target, ctx.run_dir) as url:  # proves it loads
             assert url is not None
         return {
@@ -192,8 +193,8 @@ async def make_plan(ctx: StepContext) -> PlanResult:
         plan = diff_schemas(prod, desired)
         warnings = list(plan.warnings)
         sql = plan.sql
-        ctx.run_dir.mkdir(parents=True, exist_ok=True)
-        ctx.sql_path.write_text(sql, encoding="utf-8")
+        await asyncio.to_thread(private_dir, ctx.run_dir)
+        await asyncio.to_thread(write_private, ctx.sql_path, sql)
         command = "built-in differ (production → desired schema)"
     review = await analyze_in_worker(sql)
     try:
