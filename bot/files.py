@@ -46,8 +46,9 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, data: bytes | str) -> Path:
-    """Atomically replace ``path`` with ``data`` (``str`` is written as UTF-8), mode 0600.
+def write_private(path: Path, data: bytes | str, *, mode: int = FILE_MODE) -> Path:
+    """Atomically replace ``path`` with ``data`` (``str`` is written as UTF-8), mode 0600
+    (or ``mode``, owner bits only: e.g. 0o400 for a read-only copy handed to a command).
 
     The bytes go to a new temporary file in the same directory, created 0600 with ``O_EXCL``
     (so no other user can ever open it, and no existing file or link is followed), fsynced,
@@ -55,6 +56,8 @@ def write_private(path: Path, data: bytes | str) -> Path:
     world-readable file at ``path`` is replaced, not rewritten in place with its old mode.
     The parent directory must exist (use :func:`private_dir` for the bot's own folders);
     ``path``, if it exists, must be a regular file (``OSError`` otherwise)."""
+    if mode & ~0o700:
+        raise ValueError(f"write_private: mode {mode:#o} would open the file to other users")
     path = Path(path)
     if path.exists() and not path.is_file():  # never rename over /dev/stdout, a pipe, a folder
         raise OSError(errno.EINVAL, "not a regular file", str(path))
@@ -68,6 +71,8 @@ def write_private(path: Path, data: bytes | str) -> Path:
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
+            if mode != FILE_MODE:
+                os.fchmod(fd, mode)
         finally:
             os.close(fd)
         os.replace(tmp, path)

@@ -114,3 +114,11 @@ def test_state_dir_is_private_and_reachable_only_by_the_server_user(tmp_path: Pa
     assert mode(base) == 0o700
     # As root the server runs as another OS user who must pass through, never list or read.
     assert mode(tmp_path / "data") == (0o711 if os.geteuid() == 0 else 0o700)
+
+
+def test_write_private_read_only_copy_and_refusal_of_shared_modes(tmp_path: Path) -> None:
+    copy = write_private(tmp_path / "align.sql", b"SELECT 1;\n", mode=0o400)
+    assert mode(copy) == 0o400
+    with pytest.raises(ValueError, match="other users"):
+        write_private(tmp_path / "shared.sql", b"x", mode=0o644)
+    assert not (tmp_path / "shared.sql").exists()
