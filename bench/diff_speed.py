@@ -36,6 +36,7 @@ import asyncpg
 from bot.pgcluster import PgCluster
 from bot.schema.diff import diff_schemas
 from bot.schema.introspect import fetch_schema
+from bot.snapshots.pgtools import PgConn
 
 HERE = Path(__file__).resolve().parent
 RESULTS_VENV = HERE / ".venv-results"
@@ -98,10 +99,10 @@ class Timing:
     note: str = ""
 
 
-def timed(argv: list[str], *, timeout: float) -> Timing:
+def timed(argv: list[str], *, timeout: float, env: dict[str, str] | None = None) -> Timing:
     """Run argv, return wall time and peak RSS (from wait4) of that process alone."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -178,19 +179,23 @@ def run_size(cluster: PgCluster, n: int, *, repeat: int, results: Path | None) -
     print(f"[{n} tables] loading ...", file=sys.stderr)
     url_a = asyncio.run(load(cluster, f"bench_a_{n}", schema_sql(n, side_b=False)))
     url_b = asyncio.run(load(cluster, f"bench_b_{n}", schema_sql(n, side_b=True)))
-    align = [sys.executable, "-m", "bot", "diff", "--from", url_a, "--to", url_b]
-    engine = [sys.executable, "-m", "bot.commands.diff", "--from", url_a, "--to", url_b]
+    # URLs without the password on command lines (`ps` shows them); PGPASSWORD carries it.
+    env = {**os.environ, "PGPASSWORD": cluster.password}
+    arg_a, arg_b = PgConn(url_a).tool_url, PgConn(url_b).tool_url
+    align = [sys.executable, "-m", "bot", "diff", "--from", arg_a, "--to", arg_b]
+    engine = [sys.executable, "-m", "bot.commands.diff", "--from", arg_a, "--to", arg_b]
     pg_dump = cluster.tool("pg_dump")
     row: dict = {"tables": n}
     print(f"[{n} tables] timing ...", file=sys.stderr)
     runs: dict[str, list[Timing]] = {"align": [], "engine": [], "results": [], "pg_dump": []}
     for _ in range(repeat):  # interleaved, so drift in machine load hits all alike
-        runs["align"].append(timed(align, timeout=600))
-        runs["engine"].append(timed(engine, timeout=600))
+        runs["align"].append(timed(align, timeout=600, env=env))
+        runs["engine"].append(timed(engine, timeout=600, env=env))
         if results:
-            runs["results"].append(timed([str(results), "dbdiff", url_a, url_b], timeout=1800))
-        a = timed([pg_dump, "--schema-only", "-d", url_a], timeout=600)
-        b = timed([pg_dump, "--schema-only", "-d", url_b], timeout=600)
+            argv = [str(results), "dbdiff", arg_a, arg_b]
+            runs["results"].append(timed(argv, timeout=1800, env=env))
+        a = timed([pg_dump, "--schema-only", "-d", arg_a], timeout=600, env=env)
+        b = timed([pg_dump, "--schema-only", "-d", arg_b], timeout=600, env=env)
         runs["pg_dump"].append(
             Timing(a.seconds + b.seconds, max(a.max_rss_mb, b.max_rss_mb), a.ok and b.ok)
         )

@@ -1,18 +1,40 @@
 """Opening the bot's own state store: ``ALIGN_STATE_URL`` when set, otherwise an embedded durable
-cluster under the data directory (kept across restarts), database ``align_state``."""
+cluster under the data directory (kept across restarts), database ``align_state``.
+
+The cluster's folder (``<data_dir>/state-pg``: its superuser password, server log and data) is
+0700. Folders created on the way to it are 0700 too, except when we are root: the server then
+runs as an unprivileged OS user (see :mod:`bot.pgcluster`) that must be able to pass through
+them, so they get 0711 (enter, but neither list nor read).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 
 from bot.config import Settings
+from bot.files import private_dir
 from bot.pgcluster import PgCluster
 from bot.store import Store
 
 STATE_DB = "align_state"
+_TRAVERSE_ONLY = 0o711
+
+
+def prepare_state_dir(base: Path) -> Path:
+    """Create the embedded cluster's folder ``base`` (0700) and any missing parents (0700, or
+    0711 when we are root, so the server's own OS user can reach ``base``)."""
+    missing = [p for p in base.parents if not p.exists()]
+    private_dir(base)
+    if os.geteuid() == 0:
+        for folder in missing:
+            os.chmod(folder, _TRAVERSE_ONLY)
+    return base
 
 
 @contextlib.asynccontextmanager
@@ -26,7 +48,8 @@ async def open_state_store(settings: Settings) -> AsyncIterator[Store]:
         finally:
             await store.close()
         return
-    cluster = await PgCluster.start_persistent((settings.data_dir / "state-pg").resolve())
+    base = await asyncio.to_thread(prepare_state_dir, (settings.data_dir / "state-pg").resolve())
+    cluster = await PgCluster.start_persistent(base)
     conn = await asyncpg.connect(cluster.url())
     try:
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", STATE_DB):

@@ -26,7 +26,9 @@ import asyncpg
 from bot.config import load_settings
 from bot.demo.checkout import SCHEMA_PATH, demo_sql, make_checkout
 from bot.demo.runbook import RESET_PUBLIC
+from bot.files import private_dir, write_private
 from bot.pgcluster import PgCluster
+from bot.snapshots.pgtools import PgConn
 from bot.workflow.authority import Actor
 
 CONFIG = """\
@@ -73,8 +75,11 @@ diff_output = "prisma_prod_align.sql"
 verify = "sh scripts/db-prod-align-verify.sh"
 schema_path = "{schema}"
 [targets.prod.commands.env]
-PROD_URL = "${{DEMO_PROD_URL}}"
-DEV_URL = "${{DEMO_DEV_URL}}"
+# The scripts pass these URLs on `align diff`'s command line, which every local user can read
+# with `ps`: they carry no password, and the password travels in the environment instead.
+PROD_URL = "${{DEMO_PROD_URL_NO_PASSWORD}}"
+DEV_URL = "${{DEMO_DEV_URL_NO_PASSWORD}}"
+PGPASSWORD = "${{DEMO_PGPASSWORD}}"
 DEMO_PYTHON = "${{DEMO_PYTHON}}"
 """
 
@@ -89,6 +94,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("--interactive", action="store_true", help="ask for the review decision")
     p.set_defaults(func=run)
+
+
+def demo_environ(*, prod: str, dev: str, state: str) -> dict[str, str]:
+    """What the demo config's ``${…}`` references resolve to. The bot itself connects with the
+    full URLs; the runbook commands get them without the password, plus ``PGPASSWORD`` (the
+    demo's databases share one cluster, so one password serves both)."""
+    prod_conn, dev_conn = PgConn(prod), PgConn(dev)
+    return {
+        "DEMO_PROD_URL": prod,
+        "DEMO_DEV_URL": dev,
+        "DEMO_PROD_URL_NO_PASSWORD": prod_conn.tool_url,
+        "DEMO_DEV_URL_NO_PASSWORD": dev_conn.tool_url,
+        "DEMO_PGPASSWORD": prod_conn.password or "",
+        "DEMO_PYTHON": sys.executable,
+        "ALIGN_STATE_URL": state,
+    }
+
+
+def demo_config(data_dir: Path, *, mode: str, repo: Path, port: int, log: Path) -> str:
+    """The TOML the demo runs with (secrets stay ``${…}`` references). Whoever runs the demo is
+    its terminal reviewer; the run is requested by "demo-operator", so four-eyes holds."""
+    desired = (COMMANDS.format(repo=repo, schema=SCHEMA_PATH) if mode == "commands"
+               else 'desired_url = "${DEMO_DEV_URL}"')  # fmt: skip
+    return CONFIG.format(data=data_dir, mode=mode, desired=desired, port=port, log=log,
+                         terminal_user=Actor.this_terminal().id)  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,7 +165,7 @@ async def demo(data_dir: Path, *, mode: str, interactive: bool) -> int:
     from bot.commands.run import drive
 
     started = time.monotonic()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(private_dir, data_dir)  # dumps of the example's rows go here
     print("starting an embedded PostgreSQL cluster …", flush=True)
     cluster = await PgCluster.start_ephemeral()
     try:
@@ -148,16 +178,13 @@ async def demo(data_dir: Path, *, mode: str, interactive: bool) -> int:
         if mode == "builtin":
             await _execute(dev, RESET_PUBLIC + demo_sql("schema_v3.sql"))
         port, log = _free_port(), data_dir / "application.log"
-        log.write_text("")
-        desired = (COMMANDS.format(repo=repo, schema=SCHEMA_PATH) if mode == "commands"
-                   else 'desired_url = "${DEMO_DEV_URL}"')  # fmt: skip
-        config = data_dir / "align.toml"
-        me = Actor.this_terminal().id
-        config.write_text(CONFIG.format(data=data_dir, mode=mode, desired=desired, port=port,
-                                        log=log, terminal_user=me))  # fmt: skip
-        environ = {"DEMO_PROD_URL": prod, "DEMO_DEV_URL": dev, "DEMO_PYTHON": sys.executable,
-                   "ALIGN_STATE_URL": state}  # fmt: skip
-        settings = load_settings(config, environ)
+        await asyncio.to_thread(write_private, log, b"")
+        config = await asyncio.to_thread(
+            write_private,
+            data_dir / "align.toml",
+            demo_config(data_dir, mode=mode, repo=repo, port=port, log=log),
+        )
+        settings = load_settings(config, demo_environ(prod=prod, dev=dev, state=state))
         print(f"example application: production {settings.targets['prod'].database_label} is "
               f"three schema commits behind {repo} (mode: {mode})", flush=True)  # fmt: skip
         args = argparse.Namespace(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.config import Policy, Schedules, Secret, Settings, SlackSettings, Timeouts, load_settings
 from bot.errors import CommandError
+from bot.files import write_private
 from bot.report import dumps_json, labels_for, load_report, render_markdown
 from bot.report.model import ReportLabels
 from bot.state import open_state_store
@@ -31,8 +32,12 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args.config, os.environ)
     text = asyncio.run(render(settings, args.run_id, fmt=args.format))
     if args.output:
+        out = Path(args.output)
         try:
-            Path(args.output).write_text(text)
+            if out.exists() and not out.is_file():  # /dev/stdout, a pipe: the user's stream
+                out.write_text(text)
+            else:  # a report names production's schema and the SQL applied: private, even
+                write_private(out, text)  # when it replaces a world-readable file
         except OSError as exc:
             raise CommandError(f"cannot write the report to {args.output}: {exc}") from exc
         print(f"report of run {args.run_id} written to {args.output}", file=sys.stderr)

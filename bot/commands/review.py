@@ -31,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--against",
         metavar="URL",
-        help="database to estimate the impact on (read-only); leave the password out of the URL "
-        "and set PGPASSWORD or use a passfile",
+        help="database to estimate the impact on (read-only); give the URL without its "
+        "password and the password in PGPASSWORD or a passfile (arguments show in ps)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
@@ -48,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     sql = read_script(args.file)
     review = analyze(sql)
     if args.against:
+        from bot.commands.diff import argv_password_warnings
+
+        for warning in argv_password_warnings("review", {"--against": args.against}):
+            print(warning, file=sys.stderr)
         review = asyncio.run(_with_impact(review, args.against, args.statement_timeout_ms))
     if args.json:
         json.dump(review.to_json(), sys.stdout, indent=2, ensure_ascii=False)

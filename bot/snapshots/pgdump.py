@@ -31,6 +31,7 @@ from pathlib import Path
 import asyncpg
 
 from bot.errors import SnapshotError
+from bot.files import private_dir, write_private
 from bot.pgcluster import PgCluster, PgClusterError
 from bot.secrets import Masker
 from bot.snapshots.base import AVAILABLE, DELETED, RESTORED, Clock, CopyContext, SnapshotInfo
@@ -83,10 +84,12 @@ class PgDumpProvider:
         by provider "none" for schema-only rehearsals)."""
         stem = f"{_SAFE.sub('_', self.target_name)}-{_SAFE.sub('_', run_id)}"
         path = self.dump_dir / f"{stem}.dump"
-        try:
-            await asyncio.to_thread(self.dump_dir.mkdir, parents=True, exist_ok=True)
+        try:  # a dump holds production rows: 0700 folder, and a 0600 file that pg_dump
+            # then truncates and fills (it keeps an existing file's mode, whatever its umask)
+            await asyncio.to_thread(private_dir, self.dump_dir)
+            await asyncio.to_thread(write_private, path, b"")
         except OSError as exc:
-            raise SnapshotError(f"cannot create the dump folder {self.dump_dir}: {exc}") from exc
+            raise SnapshotError(f"cannot create the dump file {path}: {exc}") from exc
         created_at = _now(self.clock)
         argv = [
             await self.tools.path("pg_dump"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import shutil
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import AlignError, ApplyError
+from bot.files import private_dir, write_private
 from bot.review.analyze import analyze_in_worker
 from bot.store.records import Plan
 from bot.workflow import steps
@@ -137,14 +137,9 @@ async def _apply_with_command(
 def private_copy(sql_bytes: bytes, *, parent: Path) -> Iterator[Path]:
     """The bytes in a file only this user can read (0400) in a directory only this user can
     enter (0700), whatever the umask; removed afterwards."""
-    parent.mkdir(parents=True, exist_ok=True)
+    private_dir(parent)
     directory = Path(tempfile.mkdtemp(prefix="apply-", dir=parent))  # created 0700
-    path = directory / "reviewed.sql"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
-        with os.fdopen(fd, "wb") as out:
-            out.write(sql_bytes)
-        os.chmod(path, 0o400)  # the umask can only remove bits; make the mode exact anyway
-        yield path
+        yield write_private(directory / "reviewed.sql", sql_bytes, mode=0o400)
     finally:
         shutil.rmtree(directory, ignore_errors=True)

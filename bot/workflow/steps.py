@@ -5,14 +5,15 @@ state transitions and timeouts; the steps own no state machine.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import shlex
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import AlignError, CommandError, DevSyncError, PlanError, SnapshotError
+from bot.files import copy_private, private_dir, write_private
 from bot.review.analyze import analyze_in_worker
 from bot.review.hazards import TxnControl
 from bot.review.impact import estimate_impact
@@ -123,8 +124,8 @@ async def dev_sync(ctx: StepContext) -> dict[str, Any]:
         source = ctx.target.desired_schema_file
         if not source.is_file():
             raise DevSyncError(f"the desired schema file {source} does not exist")
-        ctx.run_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, ctx.run_dir / SCHEMA_COPY)
+        await asyncio.to_thread(private_dir, ctx.run_dir)
+        await asyncio.to_thread(copy_private, source, ctx.run_dir / SCHEMA_COPY)
         async with desired_database(ctx.target, ctx.run_dir) as url:  # proves it loads
             assert url is not None
         return {
@@ -208,8 +209,9 @@ async def make_plan(ctx: StepContext) -> PlanResult:
         plan = diff_schemas(prod, desired)
         warnings = list(plan.warnings)
         sql_bytes = plan.sql.encode("utf-8")
-        ctx.run_dir.mkdir(parents=True, exist_ok=True)
-        ctx.sql_path.write_bytes(sql_bytes)  # for people to read; apply uses the stored bytes
+        await asyncio.to_thread(private_dir, ctx.run_dir)
+        # For people to read; apply uses the stored bytes, never this file.
+        await asyncio.to_thread(write_private, ctx.sql_path, sql_bytes)
         command = "built-in differ (production → desired schema)"
         git_commit = None
     source = decode_sql(sql_bytes, name="the plan's SQL")

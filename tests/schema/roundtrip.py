@@ -19,18 +19,21 @@ from bot.pgcluster import PgCluster
 from bot.schema.diff import diff_schemas
 from bot.schema.introspect import IntrospectOptions, fetch_schema
 from bot.schema.ops import Plan
+from bot.snapshots.pgtools import PgConn
 
 _SKIP_LINE = re.compile(r"^(--|SET |SELECT pg_catalog\.set_config|\\(un)?restrict )")
 
 
 async def pg_dump_schema(cluster: PgCluster, url: str) -> str:
+    conn = PgConn(url)  # the password goes in the environment, never in argv (`ps` shows it)
     proc = await asyncio.create_subprocess_exec(
         cluster.tool("pg_dump"),
         "--schema-only",
         "--no-owner",
         "--no-privileges",
         "-d",
-        url,
+        conn.tool_url,
+        env=conn.env(),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

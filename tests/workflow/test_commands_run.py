@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from bot.config import load_settings
+from bot.snapshots.pgtools import PgConn
 from bot.store import Store
 from bot.tasks import TaskSupervisor
 from bot.workflow.run import RunState
@@ -68,8 +69,9 @@ diff = "sh scripts/diff.sh"
 verify = "sh scripts/verify.sh"
 {extra}
 [targets.app.commands.env]
-PROD_URL = "{prod}"
-DEV_URL = "{dev}"
+PROD_URL = "{prod_no_password}"
+DEV_URL = "{dev_no_password}"
+PGPASSWORD = "${{TEST_PGPASSWORD}}"
 PATH = "{path}"
 """
 
@@ -89,7 +91,8 @@ async def make_app(make_db, tmp_path: Path):
             CONFIG.format(
                 data=tmp_path / "data",
                 prod=prod,
-                dev=dev,
+                prod_no_password=PgConn(prod).tool_url,  # the scripts' argv shows in `ps`
+                dev_no_password=PgConn(dev).tool_url,
                 repo=repo,
                 path=os.environ["PATH"],
                 extra=extra,
@@ -99,7 +102,8 @@ async def make_app(make_db, tmp_path: Path):
         store = await Store.open(state)
         supervisor = TaskSupervisor()
         opened.append((supervisor, store))
-        runner = Runner(settings=load_settings(cfg, {}), store=store, supervisor=supervisor)
+        settings = load_settings(cfg, {"TEST_PGPASSWORD": PgConn(prod).password or ""})
+        runner = Runner(settings=settings, store=store, supervisor=supervisor)
         return runner, repo
 
     yield make
