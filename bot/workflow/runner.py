@@ -346,7 +346,10 @@ class Runner:
             or age > self.settings.timeouts.snapshot_max_age_s
         ):
             return snapshot
-        snapshot = await self._step(run, "snapshot", lambda: steps.take_snapshot(ctx, run))
+        label = f"{run.id}-{secrets.token_hex(2)}"  # never overwrite an earlier plan's snapshot
+        snapshot = await self._step(
+            run, "snapshot", lambda: steps.take_snapshot(ctx, run, label=label)
+        )
         await self.store.update_run(run.id, data={"snapshot": snapshot}, snapshot_id=snapshot["id"])
         return snapshot
 

@@ -61,12 +61,14 @@ async def run_configured(
 
 
 # ----------------------------------------------------------------------------- 1. preconditions
-async def take_snapshot(ctx: StepContext, run: Run) -> dict[str, Any]:
+async def take_snapshot(ctx: StepContext, run: Run, *, label: str | None = None) -> dict[str, Any]:
     """The snapshot, with production's schema fingerprint read just before it was taken: a plan
     is only approved on a snapshot whose fingerprint is the plan's own starting point."""
     fingerprint = await production_fingerprint(ctx)
-    provider = provider_for(ctx.target, data_dir=ctx.settings.data_dir, masker=ctx.masker)
-    info = await provider.create(run_id=run.id)
+    provider = provider_for(
+        ctx.target, data_dir=ctx.settings.data_dir, masker=ctx.masker, clock=ctx.clock.now
+    )
+    info = await provider.create(run_id=label or run.id)  # a later snapshot gets its own name
     return {**info.to_json(), "prod_fingerprint": fingerprint}
 
 
