@@ -101,6 +101,7 @@ class DecisionView:
     reason: str | None
     sql_sha256: str | None
     remind_at: datetime | None = None
+    plan_id: str | None = None  # the plan the decision was made on
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ def _decisions(facts: Facts) -> tuple[DecisionView, ...]:
             reason=d.reason,
             sql_sha256=d.sql_sha256,
             remind_at=d.remind_at,
+            plan_id=d.plan_id,
         )
         for d in facts.decisions
     )
@@ -66,12 +67,17 @@ def _decision_summary(
     if decisions:
         last = decisions[-1]
         same = [
-            d for d in decisions if d.decision == last.decision and d.sql_sha256 == last.sql_sha256
+            d
+            for d in decisions
+            if d.decision == last.decision
+            and (d.plan_id, d.sql_sha256) == (last.plan_id, last.sql_sha256)
         ]
         who = " and ".join(d.by for d in same)
         detail = f"by {who} at {when(last.at)}"
         if last.decision == "DEFERRED" and last.remind_at:
             detail += f"; reminder set for {when(last.remind_at)}"
+        if last.plan_id:
+            detail += f" on plan `{last.plan_id}`"
         if last.sql_sha256:
             detail += f" (SQL sha256 `{last.sql_sha256}`)"
         return last.decision, detail

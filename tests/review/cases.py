@@ -199,7 +199,8 @@ CASES: list[tuple[str, list[str], str]] = [
     ("ALTER TABLE users RENAME CONSTRAINT a TO b", [], S),
     ("REFRESH MATERIALIZED VIEW stats", [], S),
     ("ANALYZE users", [], S),
-    ("SET statement_timeout = 0", [], S),
+    ("SET statement_timeout = 0", ["TRANSACTION_CONTROL"], N),  # would lift the apply's guard
+    ("SET search_path = app", [], S),
 ]
 
 # Small scripts: (script, expected codes in order, verdict).

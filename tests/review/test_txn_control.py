@@ -129,9 +129,22 @@ def test_early_rollback_inside_a_prisma_block_is_found_among_folded_statements()
 
 
 def test_other_set_statements_are_not_transaction_control() -> None:
-    review = analyze("SET search_path = app;\nSET LOCAL lock_timeout = '1s';")
+    review = analyze("SET search_path = app;\nSET LOCAL work_mem = '64MB';")
     assert [s.txn_control for s in review.statements] == [None, None]
     assert review.unappliable == ()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["SET statement_timeout = 0", "SET LOCAL lock_timeout = '1h'", "RESET statement_timeout",
+     "SET SESSION idle_in_transaction_session_timeout = 0"],
+)  # fmt: skip
+def test_setting_the_apply_timeouts_makes_the_plan_unappliable(sql: str) -> None:
+    review = analyze(f"{sql};\nALTER TABLE users ADD COLUMN c int;")
+    assert review.statements[0].txn_control is TxnControl.FORBIDDEN
+    assert "TRANSACTION_CONTROL" in [f.code for f in review.findings]
+    assert "one of the apply's own timeouts" in review.findings[0].message
+    assert len(review.unappliable) == 1
 
 
 def test_text_output_shows_folded_statements() -> None:

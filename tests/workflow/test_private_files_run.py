@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from bot.workflow.run import RunState
+from tests.builders import decide
 
 
 def _modes(root: Path) -> dict[Path, int]:
@@ -20,7 +21,7 @@ async def test_builtin_run_under_umask_022_leaves_only_private_files(wf) -> None
     try:
         run = await wf.until_review()
         assert run.state is RunState.AWAITING_REVIEW, run.error
-        await wf.runner.decide(run.id, decision="approved", user="U0BOB0002")
+        await decide(wf.runner, run, decision="approved", user="U0BOB0002")
         final = await wf.runner.wait(run.id)
     finally:
         os.umask(previous)
