@@ -66,6 +66,18 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_PRINCIPAL = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+
+
+def mention(principal: str) -> str:
+    """``<@U…>`` for a user, ``<!subteam^S…>`` for a user group; anything else shown escaped."""
+    if not _PRINCIPAL.match(principal or ""):
+        return f"`{escape(principal or '?')}`"
+    if principal.startswith("S"):
+        return f"<!subteam^{principal}>"
+    return f"<@{principal}>"
+
+
 def _clip(text: str, limit: int = SECTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -117,7 +129,7 @@ def _run_line(run: Run, now: datetime) -> str:
     outcome = f" ({escape(run.outcome)})" if run.outcome else ""
     return (
         f"{emoji} `{escape(run.id)}` *{run.state.value}*{outcome} · "
-        f"<@{escape(run.requested_by)}> · {format_age(run.created_at, now)}"
+        f"{mention(run.requested_by)} · {format_age(run.created_at, now)}"
     )
 
 
@@ -157,7 +169,7 @@ def run_detail_message(run: Run, *, now: datetime) -> Message:
     fields = [
         ("Target", f"`{escape(run.target)}` ({escape(run.mode)} mode)"),
         ("State", run.state.value + (f" — {escape(run.outcome)}" if run.outcome else "")),
-        ("Requested by", f"<@{escape(run.requested_by)}> via {escape(run.requested_via)}"),
+        ("Requested by", f"{mention(run.requested_by)} via {escape(run.requested_via)}"),
         ("Requested", f"{run.created_at:%Y-%m-%d %H:%M UTC} ({format_age(run.created_at, now)})"),
     ]
     if run.finished_at:

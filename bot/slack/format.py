@@ -6,11 +6,10 @@ anything (a 40 kB error, a 5,000-statement diff) and still produce a valid messa
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
-from bot.slack.blocks import escape
+from bot.slack.blocks import mention
 
 __all__ = [
     "SECTION_LIMIT",
@@ -24,7 +23,6 @@ __all__ = [
 ]
 
 SECTION_LIMIT = 3000
-_PRINCIPAL = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 
 
 def clip(text: str, limit: int = SECTION_LIMIT) -> str:
@@ -44,15 +42,6 @@ def section(text: str, *, block_id: str | None = None) -> dict[str, Any]:
 
 def context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text)}]}
-
-
-def mention(principal: str) -> str:
-    """``<@U…>`` for a user, ``<!subteam^S…>`` for a user group; anything else shown escaped."""
-    if not _PRINCIPAL.match(principal or ""):
-        return f"`{escape(principal or '?')}`"
-    if principal.startswith("S"):
-        return f"<!subteam^{principal}>"
-    return f"<@{principal}>"
 
 
 def slack_date(when: datetime) -> str:
