@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import send_async_response
+from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
@@ -39,7 +42,7 @@ from bot.store import Store
 from bot.tasks import TaskSupervisor
 from bot.workflow.authority import Authority
 from bot.workflow.runner import Runner
-from handlers.middleware import request_kind
+from handlers.middleware import ENVELOPE_HEADER, request_kind
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +251,8 @@ async def _workflow_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 class _MeasuredSocketModeHandler(AsyncSocketModeHandler):
-    """Socket Mode with the same request metrics as the HTTP route."""
+    """Socket Mode with the same request metrics as the HTTP route. Each envelope's id travels
+    to the middleware in ``ENVELOPE_HEADER`` (the replay key when there is no signature)."""
 
     metrics: Metrics
 
@@ -256,7 +260,10 @@ class _MeasuredSocketModeHandler(AsyncSocketModeHandler):
         started = time.perf_counter()
         payload = req.payload if isinstance(req.payload, dict) else {}
         kind = request_kind(payload)
-        await super().handle(client, req)
+        headers = {**(build_headers(req) or {}), ENVELOPE_HEADER: req.envelope_id}
+        bolt_request = AsyncBoltRequest(mode="socket_mode", body=req.payload, headers=headers)
+        bolt_response = await self.app.async_dispatch(bolt_request)
+        await send_async_response(client, req, bolt_response, time.time())
         self.metrics.ack_seconds.observe(time.perf_counter() - started, kind=kind)
         self.metrics.requests.inc(kind=kind, status="socket")
 

@@ -13,7 +13,7 @@ from handlers.actions import register_actions
 from handlers.commands import register_commands
 from handlers.drift import register_drift
 from handlers.errors import install_error_handler
-from handlers.middleware import drop_malformed, drop_retries
+from handlers.middleware import drop_malformed, drop_replays, drop_retries, refuse_foreign
 from handlers.views import register_views
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ __all__ = ["register"]
 def register(app: AsyncApp, deps: Deps) -> None:
     install_error_handler(app)
     app.middleware(drop_retries(deps))
+    app.middleware(refuse_foreign(deps))
+    app.middleware(drop_replays(deps))
     app.middleware(drop_malformed(deps))
     register_commands(app, deps, command=ids.SLASH_COMMAND)
     register_drift(app, deps)

@@ -6,6 +6,10 @@ Subcommands that touch I/O are ``deferred``: the listener acks at once (Slack's 
 window) and a supervised task posts the answer to the command's ``response_url``. Pure ones
 (help) answer in the ack itself. All replies are ephemeral. Failures go through
 ``handlers/errors.py``.
+
+Read policy: the ``read`` subcommands (status, history, report, verify) first ask
+``Access.reader`` (``access.readers``; empty = anyone in the installed workspace). A refusal is
+audited and answered like any other refusal; help stays open to everyone.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.errors import RunRefused
 from bot.slack import blocks
 from bot.slack.blocks import CommandHelp, Message
 from handlers.errors import replying_on_failure
@@ -110,6 +115,7 @@ class Subcommand:
     parse: Callable[[list[str]], Request]
     run: Runner
     deferred: bool
+    read: bool = False  # subject to the read policy (access.readers)
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -198,6 +204,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         parse=_parse_status,
         run=_run_status,
         deferred=True,
+        read=True,
     ),
     Subcommand(
         name="start",
@@ -226,6 +233,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         parse=_parser("history", HistoryRequest, target=True),
         run=run_history,
         deferred=True,
+        read=True,
     ),
     Subcommand(
         name="report",
@@ -233,6 +241,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         parse=_parser("report", ReportRequest, target=False),
         run=run_report,
         deferred=True,
+        read=True,
     ),
     Subcommand(
         name="verify",
@@ -240,6 +249,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         parse=_parser("verify", VerifyRequest, target=True),
         run=run_verify,
         deferred=True,
+        read=True,
     ),
 )
 _BY_NAME = {s.name: s for s in SUBCOMMANDS}
@@ -278,11 +288,26 @@ async def _answer_later(
     spec: Subcommand, request: Request, ctx: CommandContext, deps: Deps
 ) -> None:
     what = f"/align {spec.name}"
-    reply = await replying_on_failure(spec.run(request, ctx, deps), what=what)
+    work = _read_checked(spec, request, ctx, deps) if spec.read else spec.run(request, ctx, deps)
+    reply = await replying_on_failure(work, what=what)
     if ctx.response_url is None:
         log.warning("%s: no response_url to answer on", what)
         return
     await deps.notifier.respond(ctx.response_url, reply)
+
+
+async def _read_checked(
+    spec: Subcommand, request: Request, ctx: CommandContext, deps: Deps
+) -> Message:
+    """Run a read subcommand once the read policy allows ``ctx.user_id``; else RunRefused."""
+    assert deps.access is not None
+    verdict = await deps.access.reader(ctx.user_id)
+    if not verdict.allowed:
+        await deps.store.audit(
+            ctx.user_id, f"command.{spec.name}.refused", detail={"why": verdict.reason}
+        )
+        raise RunRefused(verdict.reason)
+    return await spec.run(request, ctx, deps)
 
 
 def register_commands(app: AsyncApp, deps: Deps, *, command: str) -> None:

@@ -26,9 +26,20 @@ def run(args: argparse.Namespace) -> int:
             f"  target {target.name}: mode={target.mode} snapshot={target.snapshot} "
             f"production={target.database_label}"
         )
+    policy = settings.policy
     print(
-        f"  reviewers: {len(settings.policy.reviewers)}, four-eyes: "
-        f"{'on' if settings.policy.four_eyes else 'off'}, "
+        f"  reviewers: {len(policy.reviewers)}, four-eyes: "
+        f"{'on' if policy.four_eyes else 'off'}, "
         f"default target: {settings.default_target or '(none)'}"
     )
+    terminal = ", ".join(policy.terminal_reviewers) or "nobody (access.terminal_reviewers is empty)"
+    readers = (
+        f"{len(policy.readers)} entries (plus reviewers, requesters, on-call)"
+        if policy.readers
+        else "anyone in the installed workspace"
+    )
+    workspace = settings.slack.team_id or "the bot token's workspace (auth.test)"
+    print(f"  terminal approvals: {terminal}")
+    print(f"  read subcommands: {readers}")
+    print(f"  accepted workspace: {workspace}")
     return 0

@@ -9,9 +9,10 @@ from typing import Any
 
 from bot.config.reader import _Reader
 from bot.config.settings import (
-    _OS_USER,
     _SLACK_CHANNEL,
     _SLACK_PRINCIPAL,
+    _SLACK_TEAM,
+    _TERMINAL_USER,
     Policy,
     Schedules,
     Secret,
@@ -42,7 +43,7 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str]) -> Settin
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([f"{path}: not valid TOML ({exc})"], source=str(path)) from exc
     r = _Reader(environ)
-    r.unknown(raw, "", {"bot", "access", "timeouts", "schedules", "targets"})
+    r.unknown(raw, "", {"bot", "access", "slack", "timeouts", "schedules", "targets"})
     bot = r.table(raw.get("bot"), "bot")
     r.unknown(
         bot,
@@ -86,6 +87,7 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str]) -> Settin
             "four_eyes",
             "second_approver_for_destructive",
             "terminal_reviewers",
+            "readers",
         },
     )
     policy = Policy(
@@ -95,10 +97,15 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str]) -> Settin
         second_approver_for_destructive=r.bool(
             access, "access", "second_approver_for_destructive", default=False
         ),
-        terminal_reviewers=r.ids(
-            access, "access", "terminal_reviewers", _OS_USER, "OS user name or user@host"
-        ),
+        terminal_reviewers=_terminal_reviewers(r, access),
+        readers=r.ids(access, "access", "readers", _SLACK_PRINCIPAL, "Slack user/group id"),
     )
+    slack_table = r.table(raw.get("slack"), "slack")
+    r.unknown(slack_table, "slack", {"team_id"})
+    team_id = r.str(slack_table, "slack", "team_id")
+    if team_id is not None and not _SLACK_TEAM.match(team_id):
+        r.problems.append(f"slack.team_id: {team_id!r} is not a Slack workspace id (T…)")
+        team_id = None
     t = r.table(raw.get("timeouts"), "timeouts")
     r.unknown(
         t,
@@ -146,6 +153,7 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str]) -> Settin
         else None,
         app_token=Secret(environ["SLACK_APP_TOKEN"]) if environ.get("SLACK_APP_TOKEN") else None,
         api_url=environ.get("SLACK_API_URL") or None,
+        team_id=team_id,
     )
     if r.problems:
         raise ConfigError(r.problems, source=str(path) if path else "configuration")
@@ -166,6 +174,21 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str]) -> Settin
         log_level=str(bot.get("log_level", "INFO")).upper(),
         log_format=str(bot.get("log_format", "json")),
     )
+
+
+def _terminal_reviewers(r: _Reader, access: dict[str, Any]) -> tuple[str, ...]:
+    """``access.terminal_reviewers``: OS user names or ``user@host``. A Slack id here is a
+    mistake worth naming: the terminal records the OS identity, never a Slack one."""
+    names = r.ids(
+        access, "access", "terminal_reviewers", _TERMINAL_USER, "OS user name or user@host"
+    )
+    slack_like = [n for n in names if _SLACK_PRINCIPAL.match(n)]
+    for name in slack_like:
+        r.problems.append(
+            f"access.terminal_reviewers: {name!r} looks like a Slack id; name the OS user "
+            "(or user@host) who runs `align run`"
+        )
+    return tuple(n for n in names if n not in slack_like)
 
 
 def _cron(r: _Reader, data: dict[str, Any], name: str, default: str | None) -> str | None:

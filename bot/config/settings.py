@@ -19,9 +19,12 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 # Slack ids accepted in the configuration (shared by the [bot], [access] and [targets.*] readers).
 _SLACK_PRINCIPAL = re.compile(r"^[UWS][A-Z0-9]{2,}$")
-# An operating-system user name, optionally @host (access.terminal_reviewers).
-_OS_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}(@[A-Za-z0-9][A-Za-z0-9.-]{0,252})?$")
 _SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_SLACK_TEAM = re.compile(r"^T[A-Z0-9]{2,}$")
+# `align run` reviewers: an OS user name, optionally pinned to one host (``user@host``).
+_TERMINAL_USER = re.compile(
+    r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}(@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -70,15 +73,22 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class Policy:
-    """Who may ask for and approve runs. Entries are Slack user ids (U…/W…) or user-group ids (S…).
-    An empty ``requesters`` list means anyone in the workspace may request."""
+    """Who may ask for, approve and look at runs.
+
+    ``requesters``, ``reviewers`` and ``readers`` are Slack user ids (U…/W…) or user-group ids
+    (S…). An empty ``requesters`` list means anyone in the installed workspace may request; an
+    empty ``readers`` list means anyone there may use the read subcommands (status, history,
+    report, verify). ``terminal_reviewers`` are OS user names (``alice``) or ``user@host``
+    allowed to approve at the terminal (``align run``); empty means nobody may, because an OS
+    account is a different identity from a Slack reviewer and must be named on purpose.
+    """
 
     requesters: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
     four_eyes: bool = True
     second_approver_for_destructive: bool = False
-    # OS user names (``alice``) or ``alice@host`` allowed to decide at the terminal (``align run``).
     terminal_reviewers: tuple[str, ...] = ()
+    readers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,9 @@ class SlackSettings:
     signing_secret: Secret | None
     app_token: Secret | None
     api_url: str | None
+    # ``[slack] team_id``: pins the one workspace whose requests are accepted. None: the bot
+    # token's own workspace (auth.test) is the installed one.
+    team_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,23 @@ class Access:
             why += "; a requester user group could not be resolved with Slack just now"
         return Verdict(False, why)
 
+    async def reader(self, user: str) -> Verdict:
+        """The read subcommands (status, history, report, verify). Empty ``access.readers``:
+        anyone in the installed workspace (foreign workspaces never get this far). Otherwise the
+        readers, plus everyone who already acts on runs (reviewers, named requesters, on-call):
+        refusing a reviewer the status of the run they are asked to approve would help no one."""
+        policy = self.settings.policy
+        if not policy.readers:
+            return Verdict(True)
+        allowed = (*policy.readers, *policy.reviewers, *policy.requesters, *self.settings.oncall)
+        ok, unresolved = await self._in(user, allowed)
+        if ok:
+            return Verdict(True)
+        why = "you may not read run details (not in access.readers)"
+        if unresolved:
+            why += "; a reader user group could not be resolved with Slack just now"
+        return Verdict(False, why)
+
     async def recoverer(self, user: str) -> Verdict:
         """Recovery (restore, manual intervention) is for reviewers and on-call."""
         if (await self.reviewer(user)).allowed:

@@ -25,6 +25,7 @@ from bot.store.migrate import apply_migrations
 from bot.store.plans import PlanStore
 from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
 from bot.store.schedule_state import ScheduleState
+from bot.store.seen_requests import SeenRequests
 from bot.workflow.run import ACTIVE_STATES, RunState
 
 _RUN_COLUMNS = (
@@ -69,7 +70,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-class Store(PlanStore, ScheduleState):
+class Store(PlanStore, ScheduleState, SeenRequests):
     """Async access to the state database. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, pool: asyncpg.Pool, *, label: str) -> None:

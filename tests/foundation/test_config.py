@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,70 @@ def test_check_config_cli_example_passes_and_broken_names_keys(tmp_path: Path) -
     assert "targets.prod.snapshot: expected a string" in bad.stderr
     assert "targets.prod.foo: unknown key" in bad.stderr
     assert "environment variable ${PROD_URL} is not set" in bad.stderr
+
+
+def test_config_access_readers_terminal_reviewers_and_slack_team_id(tmp_path: Path) -> None:
+    defaults = load_settings(write(tmp_path, MINIMAL), {"PROD_URL": "postgresql://x@h/db"})
+    assert defaults.policy.terminal_reviewers == () and defaults.policy.readers == ()
+    assert defaults.slack.team_id is None
+    text = MINIMAL.replace(
+        'reviewers = ["U0REVIEW1"]',
+        'reviewers = ["U0REVIEW1"]\n'
+        'terminal_reviewers = ["alice", "deploy@bastion-1.example.com"]\n'
+        'readers = ["U0READER1", "S0READERS1"]\n'
+        '[slack]\nteam_id = "T0ACME001"',
+    )
+    settings = load_settings(write(tmp_path, text), {"PROD_URL": "postgresql://x@h/db"})
+    assert settings.policy.terminal_reviewers == ("alice", "deploy@bastion-1.example.com")
+    assert settings.policy.readers == ("U0READER1", "S0READERS1")
+    assert settings.slack.team_id == "T0ACME001"
+
+
+BAD_IDS = MINIMAL.replace(
+    'reviewers = ["U0REVIEW1"]',
+    'reviewers = ["U0REVIEW1"]\n'
+    'terminal_reviewers = ["U0BOB0002", "bob smith", ""]\n'
+    'readers = ["alice"]\n'
+    '[slack]\nteam_id = "acme"\ncolour = "blue"',
+)
+
+
+def test_config_bad_reader_terminal_reviewer_and_team_ids_are_each_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, BAD_IDS), {"PROD_URL": "postgresql://x@h/db"})
+    problems = info.value.problems
+    assert "access.readers: 'alice' is not a valid Slack user/group id" in problems
+    assert any(
+        p.startswith("access.terminal_reviewers: 'U0BOB0002' looks like a Slack id")
+        for p in problems
+    )
+    assert "access.terminal_reviewers: 'bob smith' is not a valid OS user name or user@host" in (
+        problems
+    )
+    assert "access.terminal_reviewers: '' is not a valid OS user name or user@host" in problems
+    assert "slack.team_id: 'acme' is not a Slack workspace id (T…)" in problems
+    assert any(p.startswith("slack.colour: unknown key") for p in problems)
+    assert len(problems) == 6
+
+
+def test_check_config_cli_reports_bad_ids_and_shows_the_access_rules(tmp_path: Path) -> None:
+    env = {**os.environ, "PROD_URL": "postgresql://x@h/db"}
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config", str(write(tmp_path, BAD_IDS))],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert bad.returncode == 1
+    assert "access.readers: 'alice' is not a valid Slack user/group id" in bad.stderr
+    assert "'U0BOB0002' looks like a Slack id" in bad.stderr
+    assert "slack.team_id: 'acme' is not a Slack workspace id" in bad.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config", str(ROOT / "deploy/align.example.toml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "terminal approvals:" in ok.stdout and "read subcommands:" in ok.stdout

@@ -4,7 +4,9 @@ Signature: ``v0=`` + hex HMAC-SHA256 of ``"v0:{timestamp}:{raw body}"`` keyed wi
 secret, in ``X-Slack-Signature`` with ``X-Slack-Request-Timestamp``. Computed here with hmac
 directly (not with slack_sdk's verifier, which is what is under test). Slash commands are
 form-encoded with a ``response_url`` on the emulator; interactivity is ``payload=<json>``.
-Options make a delivery look like a Slack retry, carry a bad signature or a stale timestamp.
+Options make a delivery look like a Slack retry, carry a bad signature or a stale timestamp;
+``replay`` re-sends a delivery's exact bytes, timestamp and signature (what an attacker who
+captured it could do while the signature is still valid).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class DriverResponse:
     headers: dict[str, str]
     response_url: str | None = None
     sent: dict[str, Any] = field(default_factory=dict)
+    body: str = ""  # the exact signed body
+    request_headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -85,11 +89,26 @@ class SlackDriver:
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = retry_reason
+        return await self._send(body, headers)
+
+    async def replay(self, delivery: DriverResponse) -> DriverResponse:
+        """Send ``delivery``'s bytes again with its timestamp and signature (no retry header)."""
+        resp = await self._send(delivery.body, delivery.request_headers)
+        resp.sent, resp.response_url = delivery.sent, delivery.response_url
+        return resp
+
+    async def _send(self, body: str, headers: dict[str, str]) -> DriverResponse:
         async with (
             aiohttp.ClientSession() as session,
             session.post(self.events_url, data=body.encode(), headers=headers) as resp,
         ):
-            return DriverResponse(resp.status, await resp.text(), dict(resp.headers))
+            return DriverResponse(
+                resp.status,
+                await resp.text(),
+                dict(resp.headers),
+                body=body,
+                request_headers=dict(headers),
+            )
 
     async def command(
         self,

@@ -611,13 +611,20 @@ class SlackEmulator:
             await self._connected.wait()
 
     async def push_envelope(
-        self, kind: str, payload: dict[str, Any], *, timeout: float = 5.0, retry_attempt: int = 0
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float = 5.0,
+        retry_attempt: int = 0,
+        envelope_id: str | None = None,
     ) -> dict[str, Any]:
         """Send a Socket Mode envelope (``slash_commands``, ``interactive``, ``events_api``) to
-        the connected bot and return its ack (``{"envelope_id", "payload"?}``)."""
+        the connected bot and return its ack (``{"envelope_id", "payload"?}``). Passing an
+        earlier ``envelope_id`` delivers that envelope again."""
         await self.wait_connected(timeout)
         sock = self._sockets[-1]
-        envelope_id = uuid.uuid4().hex
+        envelope_id = envelope_id or uuid.uuid4().hex
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         sock.acks[envelope_id] = future
         await sock.ws.send_json(
