@@ -32,7 +32,7 @@ async def apply_run(ctx: StepContext, run: Run, *, progress: Progress) -> dict[s
         commands = ctx.target.commands
         if commands is not None and commands.apply:
             data["command"] = " ".join(commands.apply)
-            result = await steps.run_configured(ctx, commands.apply)
+            result = await steps.run_configured(ctx, commands.apply, step="apply", run_id=run.id)
             data.update(exit_code=result.exit_code, output_tail=result.output_tail[-4000:])
             if not result.ok:
                 raise ApplyError(f"`{data['command']}` failed (exit {result.exit_code})")
