@@ -227,7 +227,7 @@ def _open_box(contain: Containment | None, user: str | None) -> _Box | None:
     if contain is Containment.CGROUP:
         parent = _own_cgroup_dir()
         if parent is None:
-            raise RuntimeError("cgroup containment requested but no cgroup v2 is mounted")
+            raise OSError("cgroup containment requested, but no cgroup v2 is mounted")
         return _CgroupBox(parent)
     return _SubreaperBox()
 
@@ -255,7 +255,11 @@ async def run_command(
     masker = masker or Masker()
     started = time.monotonic()
     tail: deque[str] = deque(maxlen=TAIL_LINES)
-    box = _open_box(contain, user)
+    try:
+        box = _open_box(contain, user)
+    except OSError as exc:  # fail closed: an uncontained runbook command is not run at all
+        message = f"could not set up the step's process containment: {exc}"
+        return CommandResult(tuple(argv), 125, masker.mask(message), time.monotonic() - started)
     try:
         proc = await asyncio.create_subprocess_exec(
             *(box.wrap(argv) if box is not None else argv),
