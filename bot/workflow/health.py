@@ -4,12 +4,18 @@ kinds: ``http`` (application answers 2xx), ``db`` (production accepts connection
 pg_stat_activity looks sane), ``catalog`` (no constraint left NOT VALID, no invalid index),
 ``log`` (a command's output has no constraint violation — SQLSTATE class 23), ``command``
 (a smoke command exits 0).
+
+``log`` and ``command`` checks run configured commands, so they get what every runbook command
+gets (DESIGN invariant 12): the minimal environment of command_env.py with ``ALIGN_STEP=health``,
+and containment, so nothing they start outlives the check.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -19,7 +25,8 @@ from bot.config import HealthCheck, Target
 from bot.errors import CatalogError
 from bot.schema.introspect import connect
 from bot.secrets import Masker
-from bot.shell import run_command
+from bot.shell import CommandResult, run_command, step_containment
+from bot.workflow.command_env import runbook_env
 
 _CONSTRAINT_VIOLATION = re.compile(
     r"SQLSTATE[ =:\"']*23\d{3}|violates (?:not-null|foreign key|unique|check|exclusion) constraint"
@@ -40,18 +47,38 @@ def _result(check: HealthCheck, ok: bool, detail: str) -> dict[str, Any]:
     }
 
 
-async def run_health_checks(target: Target, *, masker: Masker) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Checks:
+    """What every check may use."""
+
+    target: Target
+    masker: Masker
+    base_env: Mapping[str, str]
+    run_id: str
+
+
+async def run_health_checks(
+    target: Target,
+    *,
+    masker: Masker,
+    run_id: str = "",
+    base_env: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Every configured check, in order. ``run_id`` and ``base_env`` (default: the bot's
+    environment, filtered by command_env.py) only matter to the command-based kinds."""
+    cx = _Checks(target, masker, os.environ if base_env is None else base_env, run_id)
     results = []
     for check in target.health_checks:
         runner = _RUNNERS[check.kind]
         try:
-            results.append(await runner(check, target, masker))
+            results.append(await runner(check, cx))
         except Exception as exc:  # a check that crashes is a failed check, never a crashed run
             results.append(_result(check, False, masker.mask(f"check could not run: {exc}")))
     return results
 
 
-async def _http(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:
+async def _http(check: HealthCheck, cx: _Checks) -> dict[str, Any]:
+    masker = cx.masker
     assert check.url is not None
     timeout = aiohttp.ClientTimeout(total=check.timeout_s)
     try:
@@ -113,17 +140,28 @@ async def _invalid_objects(conn: asyncpg.Connection) -> Probe:
     return not problems, "; ".join(problems) or "all constraints valid, all indexes valid"
 
 
-async def _db(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:
-    return await _on_production(check, target, _connections)
+async def _db(check: HealthCheck, cx: _Checks) -> dict[str, Any]:
+    return await _on_production(check, cx.target, _connections)
 
 
-async def _catalog(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:
-    return await _on_production(check, target, _invalid_objects)
+async def _catalog(check: HealthCheck, cx: _Checks) -> dict[str, Any]:
+    return await _on_production(check, cx.target, _invalid_objects)
 
 
-async def _log(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:
+async def _run_check_command(check: HealthCheck, cx: _Checks) -> CommandResult:
+    """A check's command, run as every runbook command is: minimal environment, contained."""
     assert check.command is not None
-    result = await run_command(list(check.command), timeout=check.timeout_s, masker=masker)
+    return await run_command(
+        list(check.command),
+        timeout=check.timeout_s,
+        masker=cx.masker,
+        env=runbook_env(cx.target, base=cx.base_env, step="health", run_id=cx.run_id),
+        contain=step_containment(),
+    )
+
+
+async def _log(check: HealthCheck, cx: _Checks) -> dict[str, Any]:
+    result = await _run_check_command(check, cx)
     if not result.ok:
         return _result(
             check, False, f"log command exited {result.exit_code}: {result.output_tail[-300:]}"
@@ -136,9 +174,9 @@ async def _log(check: HealthCheck, target: Target, masker: Masker) -> dict[str, 
     return _result(check, True, "no constraint violations in the log output")
 
 
-async def _command(check: HealthCheck, target: Target, masker: Masker) -> dict[str, Any]:
+async def _command(check: HealthCheck, cx: _Checks) -> dict[str, Any]:
     assert check.command is not None
-    result = await run_command(list(check.command), timeout=check.timeout_s, masker=masker)
+    result = await _run_check_command(check, cx)
     tail = result.output_tail.strip().splitlines()[-1:] or [""]
     state = "timed out" if result.timed_out else f"exit {result.exit_code}"
     return _result(

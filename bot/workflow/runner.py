@@ -91,6 +91,7 @@ class Runner:
             masker=self.masker,
             run_dir=self.run_dir(run.id),
             clock=self.clock,
+            run_id=run.id,
         )
 
     def run_dir(self, run_id: str) -> Path:
@@ -442,7 +443,9 @@ class Runner:
         run = await self.store.update_run(run.id, data={"verify": verify}, outcome=outcome)
         run = await self._move(run, S.HEALTH_CHECKS)
         health = await self._step(
-            run, "health_checks", lambda: run_health_checks(ctx.target, masker=self.masker)
+            run,
+            "health_checks",
+            lambda: run_health_checks(ctx.target, masker=self.masker, run_id=run.id),
         )
         run = await self.store.update_run(run.id, data={"health": health})
         last = await self.store.last_successful_run(run.target, before=run.created_at)

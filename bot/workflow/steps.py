@@ -22,7 +22,7 @@ from bot.review.source import SqlSource, decode_sql
 from bot.schema.diff import diff_schemas
 from bot.schema.fingerprint import schema_fingerprint
 from bot.schema.introspect import IntrospectOptions, fetch_schema
-from bot.shell import run_command
+from bot.shell import CommandResult, run_command, step_containment
 from bot.snapshots import SnapshotInfo, provider_for
 from bot.store import Run
 from bot.workflow.context import StepContext
@@ -45,18 +45,22 @@ async def run_configured(
     ctx: StepContext,
     argv: tuple[str, ...],
     *,
-    step: str = "",
-    run_id: str = "",
+    step: str,
+    run_id: str,
     extra_env: Mapping[str, str] | None = None,
-):
+) -> CommandResult:
+    """Run one of the target's runbook commands in its checkout: with the minimal environment
+    of command_env.py (never the bot's keys) and contained, so that nothing it starts outlives
+    the step (DESIGN invariant 12)."""
     commands = ctx.target.commands
     assert commands is not None
     return await run_command(
         list(argv),
         cwd=commands.checkout,
-        env={**ctx.command_env(), **(extra_env or {})},
+        env=ctx.command_env(step=step, run_id=run_id, extra=extra_env),
         masker=ctx.masker,
         timeout=ctx.settings.timeouts.command_s,
+        contain=step_containment(),
     )
 
 
@@ -110,7 +114,7 @@ async def dev_sync(ctx: StepContext) -> dict[str, Any]:
             "generate_command": _argv_text(commands.generate_client),
             "client_generated": None,
         }
-        result = await run_configured(ctx, commands.dev_sync)
+        result = await run_configured(ctx, commands.dev_sync, step="dev_sync", run_id=ctx.run_id)
         data["output_tail"] = result.output_tail[-2000:]
         if not result.ok:
             how = "timed out" if result.timed_out else f"exit {result.exit_code}"
@@ -150,7 +154,9 @@ async def generate_client(ctx: StepContext) -> dict[str, Any]:
     commands = ctx.target.commands
     assert commands is not None and commands.generate_client
     command = _argv_text(commands.generate_client)
-    result = await run_configured(ctx, commands.generate_client)
+    result = await run_configured(
+        ctx, commands.generate_client, step="generate_client", run_id=ctx.run_id
+    )
     if not result.ok:
         how = "timed out" if result.timed_out else f"exit {result.exit_code}"
         raise DevSyncError(
@@ -192,7 +198,7 @@ async def make_plan(ctx: StepContext) -> PlanResult:
         assert commands is not None
         sql_path = ctx.sql_path
         sql_path.unlink(missing_ok=True)  # a stale file from an earlier run must not be reviewed
-        result = await run_configured(ctx, commands.diff)
+        result = await run_configured(ctx, commands.diff, step="diff", run_id=ctx.run_id)
         if not result.ok:
             raise PlanError(
                 f"`{_argv_text(commands.diff)}` failed (exit {result.exit_code}):\n"
@@ -346,7 +352,7 @@ async def verify_command(ctx: StepContext) -> dict[str, Any]:
     """The runbook's own verify command (commands mode); exit 0 means in sync."""
     commands = ctx.target.commands
     assert commands is not None and commands.verify
-    result = await run_configured(ctx, commands.verify)
+    result = await run_configured(ctx, commands.verify, step="verify", run_id=ctx.run_id)
     return {
         "command": _argv_text(commands.verify),
         "command_exit_code": result.exit_code,
