@@ -72,17 +72,17 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-async def _fire(driver: SlackDriver, i: int, run_id: str) -> tuple[str, float, int]:
+async def _fire(driver: SlackDriver, i: int, plan_id: str) -> tuple[str, float, int]:
     kind = ["status", "help", "history", "approve", "reject", "unknown"][i % 6]
     started = time.perf_counter()
     if kind in ("status", "help", "history"):
         resp = await driver.command(kind, user="U0ALICE01")
     elif kind == "approve":
-        resp = await driver.block_action(ids.ACTION_APPROVE, value=run_id, user="U0MALLORY9")
+        resp = await driver.block_action(ids.ACTION_APPROVE, value=plan_id, user="U0MALLORY9")
     elif kind == "reject":
-        resp = await driver.block_action(ids.ACTION_REJECT, value=run_id, user="U0BOB0002")
+        resp = await driver.block_action(ids.ACTION_REJECT, value=plan_id, user="U0BOB0002")
     else:
-        resp = await driver.block_action("bench.unknown", value=run_id, user="U0BOB0002")
+        resp = await driver.block_action("bench.unknown", value=plan_id, user="U0BOB0002")
     return kind, (time.perf_counter() - started) * 1000, resp.status
 
 
@@ -200,13 +200,13 @@ async def _measure(
     while True:
         runs = await store.list_runs()
         if runs and runs[0].state is RunState.AWAITING_REVIEW:
-            run_id = runs[0].id
+            plan_id = runs[0].plan_id or runs[0].id  # review buttons carry the plan id
             break
         if time.monotonic() > deadline:
             raise SystemExit(f"the run did not reach review: {runs}")
         await asyncio.sleep(0.1)
     for i in range(12):  # warm-up (bolt's auth.test, first imports, pools)
-        await _fire(driver, i, run_id)
+        await _fire(driver, i, plan_id)
     analyse_ev.set()  # type: ignore[attr-defined]
     await asyncio.sleep(1.0)  # let the analysis get going
     results: list[tuple[str, float, int]] = []
@@ -214,7 +214,7 @@ async def _measure(
     started = time.perf_counter()
     for batch in range(0, requests, concurrency):
         results += await asyncio.gather(
-            *(_fire(driver, i, run_id) for i in range(batch, min(requests, batch + concurrency)))
+            *(_fire(driver, i, plan_id) for i in range(batch, min(requests, batch + concurrency)))
         )
     wall = time.perf_counter() - started
     stop_ev.set()  # type: ignore[attr-defined]

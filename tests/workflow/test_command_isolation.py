@@ -30,6 +30,7 @@ from bot.workflow.command_env import runbook_env
 from bot.workflow.health import run_health_checks
 from bot.workflow.run import RunState
 from bot.workflow.runner import Runner
+from tests.builders import decide
 
 from .conftest import DEV, PROD
 
@@ -232,7 +233,7 @@ async def make_app(make_db, state_url, tmp_path: Path, monkeypatch: pytest.Monke
 async def run_to_done(runner: Runner):
     run = await runner.wait((await runner.start(target="app", requested_by="U1", via="cli")).id)
     assert run.state is RunState.AWAITING_REVIEW, run.error
-    await runner.decide(run.id, decision="approved", user="U0BOB0002")
+    await decide(runner, run, decision="approved", user="U0BOB0002")
     final = await runner.wait(run.id)
     assert final.state is RunState.DONE, final.error
     return final
