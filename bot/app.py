@@ -244,7 +244,8 @@ async def _workflow_ctx(app: web.Application) -> AsyncIterator[None]:
             log.warning("%d run(s) were interrupted by the previous process", len(resolved))
         # A run whose process died moments ago still has a fresh heartbeat: the sweep finds it
         # once the heartbeat goes quiet.
-        deps.supervisor.spawn(deps.runner.sweep_orphans(), name="orphan sweep", service=True)
+        # A background loop: cancelled at once at shutdown (only a run's work gets the grace).
+        deps.supervisor.spawn(deps.runner.sweep_orphans(), name="orphan sweep", background=True)
     if deps.messenger is not None:
         await deps.messenger.catch_up()
     yield

@@ -200,14 +200,17 @@ class PgCluster:
             for key, value in settings.items():
                 conf.write(f"{key} = {value}\n")
 
-    async def start(self) -> None:
+    async def start(self, *, port: int | None = None) -> None:
+        """Start the server (or find it running); on ``port`` when given (a restart that keeps
+        its clients' URLs valid), else on a free one."""
         running = self._running_port()
         if running is not None:
             self.port = running
             return
         last_output = ""
-        for _ in range(3):  # a port picked as free can be taken before the server binds it
-            port = _free_port()
+        wanted = port
+        for _ in range(1 if wanted else 3):  # a free port can be taken before the server binds
+            port = wanted or _free_port()
             result = await self._run(
                 "pg_ctl",
                 "-D",

@@ -8,7 +8,9 @@ it and runs the job, the others skip. ``fired_at`` is the scheduled slot (the la
 time not after now, to the minute), so replicas whose clocks or loops differ by seconds still
 claim the same key. A job that raises is logged and recorded on its lease row; it never takes
 the bot down. ``scheduler_context(deps)`` is an aiohttp ``cleanup_ctx`` entry: start with the
-app, stop (waiting briefly for running jobs, then cancelling them) at shutdown.
+app, stop at shutdown. Jobs are background work (each firing is recorded on its lease and the
+next slot does it again), so shutdown cancels a running job at once rather than granting it
+the grace a run's work gets.
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ __all__ = [
 ]
 
 MISFIRE_GRACE_S = 300  # a firing delayed by a busy loop still runs (and claims its own slot)
-STOP_GRACE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -191,20 +192,17 @@ class JobScheduler:
         job.modify(next_run_time=datetime.now(UTC))
         self._scheduler.wakeup()
 
-    async def stop(self, *, grace: float = STOP_GRACE_S) -> None:
-        """Stop firing; give running jobs ``grace`` seconds, then cancel and await them."""
+    async def stop(self) -> None:
+        """Stop firing, cancel running jobs at once and wait for them to unwind (a cancelled
+        job records "cancelled at shutdown" on its lease)."""
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is None:
             return
-        scheduler.pause()  # no new firings; running jobs go on for ``grace``
+        scheduler.shutdown(wait=False)
         running = set(self._running)
-        pending: set[asyncio.Task[Any]] = set()
-        if running:
-            _done, pending = await asyncio.wait(running, timeout=grace)
-        scheduler.shutdown(wait=False)  # cancels what is still running
-        for task in pending:
+        for task in running:
             task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
         log.info("scheduler stopped")
 
 

@@ -26,7 +26,10 @@ from bot.store.plans import PlanStore
 from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
 from bot.store.schedule_state import ScheduleState
 from bot.store.seen_requests import SeenRequests
-from bot.workflow.run import ACTIVE_STATES, RunState
+from bot.workflow.run import ACTIVE_STATES, FINAL_STATES, RunState
+
+# Passed to the UPDATE of every transition: rows in these states are never moved again.
+_FINAL = sorted(s.value for s in FINAL_STATES)
 
 _RUN_COLUMNS = (
     "target",
@@ -247,37 +250,47 @@ class Store(PlanStore, ScheduleState, SeenRequests):
         actor: str = "align-bot",
         decision: dict[str, Any] | None = None,
         require_plan: str | None = None,
+        quiet_s: float | None = None,
         **fields: Any,
     ) -> Run | None:
         """Move the run to ``to_state`` only if it is in one of ``from_states`` (and, with
-        ``require_plan``, only while that plan is the run's current one); set ``fields`` too.
-        Returns the updated run, or None when those conditions did not hold (nothing changed).
+        ``require_plan``, only while that plan is the run's current one; with ``quiet_s``, only
+        while its driver's heartbeat is older than that); set ``fields`` too. Returns the
+        updated run, or None when those conditions did not hold (nothing changed).
+
+        A run in a final state (done, rejected, cancelled, failed, interrupted) never moves
+        again, whatever ``from_states`` says: the condition is in the UPDATE itself, so no
+        caller, replica or late task can turn an ended run back into a working one.
+
         ``decision`` (the keyword arguments of :meth:`record_decision`) is recorded in the same
         transaction, so a decision and the move it causes are never recorded one without the
-        other."""
+        other. A move into a working state counts as a heartbeat: the task about to drive it
+        has not claimed it yet, and a sweep must not take that moment for silence."""
         sets, args = _assignments(fields, start=3)
         sets.append("state = $2")
         sets.append("updated_at = now()")
-        if to_state in (
-            RunState.DONE,
-            RunState.REJECTED,
-            RunState.CANCELLED,
-            RunState.FAILED,
-            RunState.INTERRUPTED,
-        ):
+        if to_state in FINAL_STATES:
             sets.append("finished_at = coalesce(finished_at, now())")
-        from_list = [s.value for s in from_states]
-        plan_arg = len(args) + 4
+        else:
+            sets.append("heartbeat_at = now()")
+        from_list = [s.value for s in from_states if s not in FINAL_STATES]
+        n = len(args)
         async with self._pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 f"UPDATE align_run SET {', '.join(sets)} "
-                f"WHERE id = $1 AND state = ANY(${len(args) + 3}::text[]) "
-                f"AND (${plan_arg}::text IS NULL OR plan_id = ${plan_arg}) RETURNING *",
+                f"WHERE id = $1 AND state = ANY(${n + 3}::text[]) "
+                f"AND NOT state = ANY(${n + 4}::text[]) "
+                f"AND (${n + 5}::text IS NULL OR plan_id = ${n + 5}) "
+                f"AND (${n + 6}::float8 IS NULL OR heartbeat_at IS NULL "
+                f"     OR heartbeat_at < now() - make_interval(secs => ${n + 6})) "
+                "RETURNING *",
                 run_id,
                 to_state.value,
                 *args,
                 from_list,
+                _FINAL,
                 require_plan,
+                quiet_s,
             )
             if row is not None:
                 await self._audit(

@@ -36,22 +36,35 @@ _UNFINISHED = [
 async def recover_at_startup(runner: Runner, *, quiet_s: float) -> list[Run]:
     """Resolve every run left in a working state whose driver has been silent for ``quiet_s``
     seconds (a live process sends a heartbeat every few seconds); returns the runs marked
-    interrupted. Run again periodically: a run orphaned just before start-up is found later."""
+    interrupted. Run again periodically: a run orphaned just before start-up is found later.
+
+    A run a task of *this* process drives is alive, whatever its heartbeat says (the store may
+    have been unreachable for a while and missed beats): it is never touched. Another
+    replica's live run is protected by its heartbeat."""
     resolved = []
     for run in await runner.store.orphaned_runs(_UNFINISHED, quiet_s=quiet_s):
+        if runner.drives(run.id):
+            continue
         if run.state in (S.VERIFYING, S.HEALTH_CHECKS):
             runner.spawn(run.id, runner.finish_after_restart(run), "finish after restart")
             continue
-        interrupted = await _interrupt(runner, run)
+        interrupted = await _interrupt(runner, run, quiet_s=quiet_s)
         if interrupted is not None:
             resolved.append(interrupted)
     return resolved
 
 
-async def _interrupt(runner: Runner, run: Run) -> Run | None:
+async def _interrupt(runner: Runner, run: Run, *, quiet_s: float) -> Run | None:
     was = run.state
-    if await runner.store.transition(run.id, from_states=[was], to_state=S.INTERRUPTED) is None:
-        return None  # another replica resolved it first
+    if runner.drives(run.id):  # this process took it up since the list was read
+        return None
+    # Conditional on the heartbeat still being quiet: its driver may have spoken up since the
+    # list was read (an earlier run's verification can take a while).
+    moved = await runner.store.transition(
+        run.id, from_states=[was], to_state=S.INTERRUPTED, quiet_s=quiet_s
+    )
+    if moved is None:
+        return None  # another replica resolved it first, or its driver is alive after all
     applying = was is S.APPLYING
     note = (
         f"the bot stopped during {was.value}; the apply was NOT re-run"

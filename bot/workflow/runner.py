@@ -24,8 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import AlignError, ApplyError, CommandError, RunRefused
@@ -46,6 +44,9 @@ log = logging.getLogger(__name__)
 
 S = RunState
 HEARTBEAT_S = 10.0
+# After a failed heartbeat the next try comes this soon, doubling up to HEARTBEAT_S: a store
+# that blinked sees the run's heartbeat again within seconds of coming back.
+HEARTBEAT_RETRY_S = 0.5
 # A run whose driver has been silent this long is orphaned: its process died.
 ORPHAN_AFTER_S = 60.0
 # Steps whose findings live under another run.data key (see the report's contract).
@@ -67,6 +68,7 @@ class Runner:
         clock: Clock | None = None,
         listeners: Iterable[Listener] = (),
         authority: Authority | None = None,
+        heartbeat_s: float = HEARTBEAT_S,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -80,6 +82,7 @@ class Runner:
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         # Identifies this process as the driver of the runs it works on (see recovery.py).
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.heartbeat_s = heartbeat_s
 
     # ------------------------------------------------------------------ plumbing
     def context(self, run: Run) -> StepContext:
@@ -109,8 +112,19 @@ class Runner:
         process and keeps its heartbeat fresh while it works."""
         task = self.supervisor.spawn(self._driven(run_id, coro), name=f"run {run_id} {what}")
         self._tasks[run_id] = task
-        task.add_done_callback(lambda _t: self._tasks.pop(run_id, None))
+
+        def forget(done: asyncio.Task[Any]) -> None:
+            if self._tasks.get(run_id) is done:  # not a later task of the same run
+                del self._tasks[run_id]
+
+        task.add_done_callback(forget)
         return task
+
+    def drives(self, run_id: str) -> bool:
+        """True while a task of this process works on ``run_id``: such a run is alive whatever
+        its heartbeat says (the store may have missed beats while it was unreachable)."""
+        task = self._tasks.get(run_id)
+        return task is not None and not task.done()
 
     async def _driven(self, run_id: str, coro: Awaitable[Any]) -> Any:
         await self.store.claim_run(run_id, self.owner)
@@ -123,9 +137,38 @@ class Runner:
                 await beat
 
     async def _heartbeat(self, run_id: str) -> None:
+        """Every ``heartbeat_s``, tell the store this process still drives the run; for as long
+        as the run's task lives. A failed beat (the store restarting, a network blip) is retried
+        sooner, with capped backoff, and never ends the heartbeats: other replicas sweep a run
+        whose heartbeat went quiet, and a live apply must not look dead because the store
+        blinked."""
+        delay = self.heartbeat_s
+        failures = 0
         while True:
-            await asyncio.sleep(HEARTBEAT_S)
-            await self.store.heartbeat(self.owner, [run_id])
+            await asyncio.sleep(delay)
+            try:
+                async with asyncio.timeout(max(self.heartbeat_s, 5.0)):
+                    await self.store.heartbeat(self.owner, [run_id])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # whatever the store raised, the next beat must come
+                failures += 1
+                delay = min(HEARTBEAT_RETRY_S * 2 ** (failures - 1), self.heartbeat_s)
+                log.warning(
+                    "heartbeat failed (%s, %d in a row); retrying in %.1fs",
+                    type(exc).__name__,
+                    failures,
+                    delay,
+                    extra={"run_id": run_id},
+                )
+                continue
+            if failures:
+                log.info(
+                    "heartbeat restored after %d failed attempt(s)",
+                    failures,
+                    extra={"run_id": run_id},
+                )
+            failures, delay = 0, self.heartbeat_s
 
     async def wait(self, run_id: str) -> Run:
         """Wait for the run's current task (CLI and tests); returns the run as stored."""
@@ -390,7 +433,8 @@ class Runner:
             ok = await self._apply(run)
             run = await self.store.get_run(run.id)  # type: ignore[assignment]
             if ok:
-                run = await self._move(run, S.VERIFYING)
+                if not run.is_final:  # ended meanwhile (swept as interrupted): stays ended
+                    run = await self._move(run, S.VERIFYING, frm=[S.APPLYING])
                 await self._finish(run)
         except AlignError as exc:
             await self._fail(run.id, exc, step="apply")
@@ -433,7 +477,10 @@ class Runner:
             return {"in_sync": False, "note": f"verification failed: {exc.message}"}
 
     async def _finish(self, run: Run) -> None:
-        """verifying → health_checks → done; always ends with a report."""
+        """verifying → health_checks → done; always ends with a report. A run that already
+        ended (another process declared it interrupted while this one still drove it) is only
+        verified: the result is recorded and reported, the state stays (final states are
+        final)."""
         ctx = self.context(run)
         verify = await self._step(run, "verify", lambda: steps.verify(ctx))
         if steps.has_verify_command(ctx):
@@ -441,6 +488,9 @@ class Runner:
         verify = steps.verdict(verify)
         outcome = "IN SYNC" if verify["in_sync"] else "OUT OF SYNC"
         run = await self.store.update_run(run.id, data={"verify": verify}, outcome=outcome)
+        if run.is_final:
+            await self._record_late_verification(run, outcome)
+            return
         run = await self._move(run, S.HEALTH_CHECKS)
         health = await self._step(
             run,
@@ -461,6 +511,24 @@ class Runner:
         run = await self._move(run, S.DONE)
         await self.write_report(run)
         await self.emit(run, "finished", outcome=outcome)
+
+    async def _record_late_verification(self, run: Run, outcome: str) -> None:
+        """The run was ended under this process's feet (swept while the store was unreachable)
+        but its work went on here: say so, with what production has now, in the run's notes
+        and report; the state is not touched."""
+        note = (
+            f"this process was still driving the run when it was marked {run.state.value}; "
+            f"its work went on and production was verified afterwards: {outcome}"
+        )
+        run = await self.store.update_run(
+            run.id, data={"notes": [*run.data.get("notes", []), note]}
+        )
+        log.warning(
+            "run ended elsewhere while still driven here; verification recorded",
+            extra={"run_id": run.id, "state": run.state.value},
+        )
+        await self.emit(run, "verified_after_end", outcome=outcome)
+        await self.write_report(run)
 
     async def write_report(self, run: Run) -> Path | None:
         try:
@@ -514,6 +582,8 @@ class Runner:
         return run
 
     async def finish_after_restart(self, run: Run) -> None:
+        """Verify and finish a run found in verifying/health_checks whose driver died (both
+        read-only); a run that is already final is verified and reported, never moved."""
         try:
             await self._finish(run)
         except AlignError as exc:
@@ -523,13 +593,17 @@ class Runner:
     async def recover(self, *, quiet_s: float = ORPHAN_AFTER_S) -> list[Run]:
         return await recovery.recover_at_startup(self, quiet_s=quiet_s)
 
-    async def sweep_orphans(self, *, every_s: float = ORPHAN_AFTER_S / 2) -> None:
-        """Forever (a supervised task): resolve runs whose driving process went quiet."""
+    async def sweep_orphans(
+        self, *, every_s: float = ORPHAN_AFTER_S / 2, quiet_s: float = ORPHAN_AFTER_S
+    ) -> None:
+        """Forever (a supervised background task): resolve runs whose driving process went
+        quiet for ``quiet_s``. Runs this process drives are never touched (see recovery.py)."""
         while True:
             await asyncio.sleep(every_s)
             try:
-                resolved = await self.recover()
-            except (AlignError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                resolved = await self.recover(quiet_s=quiet_s)
+            except Exception:  # the store restarting can raise nearly anything (asyncpg's
+                # InternalClientError included); one failed round must not end the sweep
                 log.exception("orphaned-run sweep failed; retrying later")
                 continue
             if resolved:
