@@ -19,12 +19,15 @@ import asyncpg
 import pytest
 
 from bot.config import load_settings
+from bot.slack import ids
 from bot.snapshots.pgtools import PgConn
 from bot.store import Run, Store
 from bot.tasks import TaskSupervisor
 from bot.workflow.run import RunState
 from bot.workflow.runner import Runner
 from tests.builders import decide
+from tests.slack.flow import block_text
+from tests.slack.flow import make_flow as make_flow
 
 from .conftest import DEV, PROD, Env
 
@@ -335,3 +338,26 @@ async def test_honest_report_folder_not_writable_is_recorded_and_run_finishes(wf
     again = await wf.store.get_run(run.id)
     assert not again.data.get("report_error")
     assert _events(wf, run.id)[-1] == "report"
+
+
+async def test_honest_report_failure_is_said_in_the_run_thread_on_slack(make_flow) -> None:
+    flow = await make_flow()
+    run = await flow.start_review()
+    runner = flow.bundle.deps.runner
+    folder = runner.run_dir(run.id)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder")  # the report has nowhere to go
+    await flow.click(ids.ACTION_APPROVE, run.id)
+    done = await flow.wait_state(run.id, RunState.DONE)
+    await flow.settle()
+    notes = [
+        block_text(m)
+        for m in flow.slack.messages.values()
+        if m.get("thread_ts") == done.message_ts and "could not be written" in block_text(m)
+    ]
+    assert len(notes) == 1 and "writing the report failed" in notes[0]
+    uploads = [
+        str(c.args.get("filename")) for c in flow.slack.calls_to("files.getUploadURLExternal")
+    ]
+    assert not [name for name in uploads if name.startswith("align-report-")]
