@@ -490,9 +490,13 @@ class Runner:
         except Exception as exc:
             await self.record_report_failure(run, _report_reason(exc), stage="write")
             return None
-        fresh = await self.store.get_run(run.id)
-        if fresh is not None and fresh.data.get("report_error"):
-            fresh = await self.store.update_run(run.id, data={"report_error": None})
+        fresh: Run | None = None
+        try:
+            fresh = await self.store.get_run(run.id)
+            if fresh is not None and fresh.data.get("report_error"):  # written after all
+                fresh = await self.store.update_run(run.id, data={"report_error": None})
+        except Exception:  # the files are written; the event below still tells the listeners
+            log.exception("could not read the run back after its report", extra={"run_id": run.id})
         await self.emit(fresh or run, "report", paths=paths)
         return paths[0] if paths else None
 
