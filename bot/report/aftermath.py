@@ -36,7 +36,10 @@ _RECOVERY_WORDS = {
 
 
 def _production_changed_or_unknown(facts: Facts) -> bool:
-    """True when the run may have left production different from before or out of sync."""
+    """True when the run may have left production different from before or out of sync. A
+    failed apply after which production was re-verified "unchanged" needs no recovery."""
+    if facts.data("apply").get("production") == "unchanged":
+        return False
     apply_status = step_status(facts.step.get("apply"), run_stopped=facts.stopped)
     outcome = facts.run.outcome or ""
     return apply_status in ("failed", "interrupted") or outcome == "OUT OF SYNC"
@@ -88,6 +91,11 @@ def build_recovery(facts: Facts) -> RecoverySection:
             details.append(
                 "No recovery action has been recorded yet; production may need attention."
             )
+        elif facts.data("apply").get("production") == "unchanged":
+            details.append(
+                "None needed: the apply failed, and production was re-verified unchanged "
+                "(restoring the snapshot would only throw away writes made since)."
+            )
         else:
             details.append("None: production was not left in a bad state by this run.")
     return RecoverySection(checks, tuple(details))
@@ -95,6 +103,22 @@ def build_recovery(facts: Facts) -> RecoverySection:
 
 def _by(facts: Facts, actions: list) -> str:
     return ", ".join(f"by {facts.who(a.user_id)} at {when(a.created_at)}" for a in actions)
+
+
+_AFTER_FAILURE = {
+    "unchanged": "None: apply failed and production is unchanged",
+    "partially changed": "Part of the plan took effect before apply failed",
+    "changed": "Production changed",
+    "unknown": "Unknown",
+}
+
+
+def _after_failure(apply: dict) -> str:
+    """What the run recorded production has after its apply failed (see Prod Apply)."""
+    production = str(apply.get("production"))
+    head = _AFTER_FAILURE.get(production, production)
+    detail = apply.get("production_detail")
+    return f"{head}: {detail}." if detail else f"{head}."
 
 
 def build_health(facts: Facts) -> HealthSection:
@@ -173,10 +197,14 @@ def build_related(
         note = "None: production already matched the desired schema."
     elif apply_status == "succeeded":
         note = "None recorded."
+    elif facts.data("apply").get("production") and apply_status in ("failed", "interrupted"):
+        note = _after_failure(facts.data("apply"))
     elif apply_status == "interrupted":
         note = "Unknown: apply was interrupted; Verification shows what production still lacks."
-    elif apply_status == "failed":
+    elif apply_status == "failed" and facts.data("apply").get("transaction") == "rolled back":
         note = "None: apply failed and its transaction was rolled back."
+    elif apply_status == "failed":
+        note = "Unknown: apply failed; Verification shows what production still lacks."
     else:
         note = "None: nothing was applied to production by this run."
     commits = tuple(

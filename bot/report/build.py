@@ -221,6 +221,8 @@ def _status(facts: Facts, report: ReportData, not_run: list[int]) -> ReportStatu
             text += f": {facts.run.error.strip().splitlines()[0]}"
         if facts.recovered("restored_snapshot"):
             text += "; production was restored from the snapshot"
+        elif facts.data("apply").get("production"):
+            text += f"; production {str(facts.data('apply')['production']).upper()}"
         if report.verify.final_status != "NOT VERIFIED":
             text += f"; production verified afterwards: {report.verify.final_status}"
         return ReportStatus("INCOMPLETE", text + suffix)
@@ -233,6 +235,8 @@ def _status(facts: Facts, report: ReportData, not_run: list[int]) -> ReportStatu
             if verified != "NOT VERIFIED"
             else "production has not been verified since"
         )
+        if facts.data("apply").get("production"):
+            after += f"; production {str(facts.data('apply')['production']).upper()}"
         return ReportStatus(
             "INTERRUPTED", f"INTERRUPTED — the bot stopped during {where}; {after}{suffix}"
         )

@@ -21,7 +21,14 @@ from bot.report.model import (
     VerifySection,
 )
 
-__all__ = ["build_apply", "build_dev_sync", "build_diff", "build_preconditions", "build_verify"]
+__all__ = [
+    "build_apply",
+    "build_dev_sync",
+    "build_diff",
+    "build_preconditions",
+    "build_verify",
+    "production_now",
+]
 
 _PROVIDER = {"neon": "Neon", "pg_dump": "pg_dump"}
 
@@ -257,10 +264,13 @@ def build_apply(facts: Facts, *, no_changes: bool) -> ApplySection:
         what = f"{applied} of {total} statements applied"
         if data.get("duration_s") is not None:
             what += f" in {data['duration_s']:.2f} s"
+    if data.get("transaction") == "unknown":  # neither "applied" nor "rolled back" is known
+        what = f"all {total} statements ran, then the outcome of COMMIT became unknown"
     if status == "failed" and data.get("failed_statement_index") is not None:
-        what += (
-            ", " if what else ""
-        ) + f"failed at statement {data['failed_statement_index']}; the transaction was rolled back"
+        what += (", " if what else "") + f"failed at statement {data['failed_statement_index']}"
+        if data.get("transaction") == "rolled back":  # claimed only when the server said so
+            what += "; the transaction was rolled back"
+    extra = _production_now(data)
     errors = None
     if error or non_tx_failed:
         lines = []
@@ -290,8 +300,24 @@ def build_apply(facts: Facts, *, no_changes: bool) -> ApplySection:
         checks=(run_check, err_check),
         started_at=step.started_at if step else None,
         finished_at=step.finished_at if step else None,
+        extra=extra,
     )
     return ApplySection(section, reviewed, applied_sha, match, errors, non_tx)
+
+
+def production_now(data: dict[str, Any]) -> str | None:
+    """``PARTIALLY CHANGED — what remains`` after a failed or interrupted apply (what the run
+    recorded production has, run.data["apply"]["production"]); None when nothing was judged."""
+    production = data.get("production")
+    if not production:
+        return None
+    detail = data.get("production_detail")
+    return f"{str(production).upper()}" + (f" — {detail}" if detail else "")
+
+
+def _production_now(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    text = production_now(data)
+    return (("Production after the failure", text),) if text else ()
 
 
 def _nothing_to_apply(facts: Facts) -> ApplySection:

@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.errors import NotifyError
 from bot.slack.blocks import Message, escape
 from bot.slack.format import clip, mention, section
+from bot.slack.notices import report_failed_message
 from bot.slack.notifier import Notifier
 from bot.slack.review_card import review_card
 from bot.slack.run_message import RunView, run_message
@@ -110,6 +111,14 @@ class RunMessenger:
             self._add(box, "supersede review card", lambda: self._update_card(run.id))
         elif event in ("failed", "interrupted"):
             self._add(box, "post failure", lambda: self._post_failure(run.id))
+        elif event == "report_failed":
+            note = report_failed_message(
+                run_id=run.id,
+                target=run.target,
+                reason=str(detail.get("reason") or "no reason recorded"),
+                stage=str(detail.get("stage") or "write"),
+            )
+            self._add(box, "report failure note", lambda: self._thread_post(run.id, note))
         elif event == "report":
             paths = list(detail.get("paths") or [])
             if paths:

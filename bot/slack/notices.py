@@ -18,6 +18,7 @@ __all__ = [
     "deferred_reminder_message",
     "drift_alert_message",
     "expired_review_message",
+    "report_failed_message",
     "review_reminder_message",
 ]
 
@@ -133,4 +134,20 @@ def expired_review_message(
     return Message(
         text=f"The approval window of run {run_id} on {target} expired",
         blocks=[section(body, block_id=ids.BLOCK_EXPIRED)],
+    )
+
+
+def report_failed_message(*, run_id: str, target: str, reason: str, stage: str) -> Message:
+    """The run's report could not be written (``stage="write"``) or delivered (``"upload"``):
+    said in the run's thread, so nobody waits for a report that is not coming."""
+    what = "written" if stage == "write" else "uploaded"
+    body = (
+        f":warning: The alignment report of run `{escape(run_id)}` on `{escape(target)}` could "
+        f"not be {what}:\n```{escape(clip(reason, 1500))}```\nThe run's outcome is recorded in "
+        f"the bot's store; `/align report {escape(run_id)}` renders the report again once this "
+        "is fixed."
+    )
+    return Message(
+        text=clip(f"The report of run {run_id} on {target} could not be {what}: {reason}", 300),
+        blocks=[section(body)],
     )

@@ -6,7 +6,8 @@ fingerprint is compared with the plan's (invariant 2), then either the bot's own
 apply runs the bytes (per-statement progress, the failing statement recorded, production
 unchanged after a failure) or the configured apply command runs on a private read-only copy of
 them (``ALIGN_SQL_FILE``: 0400 in a 0700 directory of the bot's), re-hashed after the command
-exits. Both hold the database's apply lock (identity.py) for the whole apply.
+exits. Both hold the database's apply lock (identity.py) for the whole apply. After a failure,
+``judge_after_failure`` reads production again and says what it has (production.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.store.records import Plan
 from bot.workflow import steps
 from bot.workflow.context import StepContext
 from bot.workflow.execute import Progress, apply_lock, apply_statements
+from bot.workflow.production import Transaction, judge_production
 
 SQL_FILE_VARIABLE = "ALIGN_SQL_FILE"
 
@@ -55,10 +57,14 @@ async def apply_plan(ctx: StepContext, plan: Plan, *, progress: Progress) -> dic
             await _apply_with_command(ctx, plan, commands.apply, data)
         else:
             await _apply_builtin(ctx, plan, data, progress)
-    except AlignError as exc:
-        partial = exc.context.get("result")
+    except (AlignError, OSError) as exc:  # OSError: e.g. no room for the private copy
+        context = exc.context if isinstance(exc, AlignError) else {}
+        message = exc.message if isinstance(exc, AlignError) else f"apply failed: {exc}"
+        partial = context.get("result")
+        if "exit_code" not in data:  # the built-in apply (or nothing ran): its transaction
+            data["transaction"] = str(context.get("transaction") or Transaction.NOT_STARTED)
         data.update(
-            error=ctx.masker.mask(exc.message),
+            error=ctx.masker.mask(message),
             failed_statement_index=getattr(exc, "statement_index", None),
             failed_statement=getattr(exc, "statement", None),
             statements_applied=partial.statements_applied if partial is not None else 0,
@@ -131,6 +137,45 @@ async def _apply_with_command(
             "while the command ran; what was applied cannot be certified — production is "
             "verified and the run is marked failed"
         )
+
+
+async def judge_after_failure(
+    ctx: StepContext,
+    plan: Plan,
+    data: dict[str, Any],
+    *,
+    why_unknown: str | None = None,
+) -> dict[str, Any]:
+    """Re-verify production after a failed (or interrupted) apply and say what it has.
+
+    ``data`` is the apply's record (``transaction`` for the built-in apply; ``exit_code`` for a
+    configured command). Returns ``production``, ``production_detail`` and ``verify`` (the
+    re-verification, for the report's Verification section); never raises for a production it
+    cannot read: that is ``unknown``, with the reason."""
+    raw = data.get("transaction")
+    transaction = Transaction(raw) if raw else None
+    if why_unknown is not None:
+        transaction = Transaction.UNKNOWN
+    elif transaction is None and "exit_code" not in data:
+        transaction = Transaction.NOT_STARTED  # failed before any command or statement ran
+    try:
+        fingerprint: str | None = await steps.production_fingerprint(ctx)
+        unreadable = None
+    except AlignError as exc:
+        fingerprint, unreadable = None, ctx.masker.mask(exc.message)
+    try:
+        verify = await steps.verify_all(ctx)
+    except AlignError as exc:
+        verify = {"note": f"verification failed: {ctx.masker.mask(exc.message)}"}
+    judged = judge_production(
+        transaction=transaction,
+        fingerprint_before=plan.prod_fingerprint,
+        fingerprint_now=fingerprint,
+        unreadable=unreadable,
+        verify=verify,
+        why_unknown=why_unknown,
+    )
+    return {**judged.to_json(), "verify": verify}
 
 
 @contextlib.contextmanager

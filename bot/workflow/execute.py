@@ -5,7 +5,9 @@ advisory lock on the database (see identity.py) so two applies can never overlap
 or target name runs them. The script's own bare BEGIN/COMMIT statements are folded into that
 transaction (``SqlStatement.fold``: not executed); a plan with any other transaction control never
 gets here (the gate refuses it). A failing statement rolls everything back (production unchanged)
-and is reported with its index. Statements that cannot run in a transaction (CREATE INDEX
+and is reported with its index. Every ApplyError says what became of the transaction
+(``transaction``: production.Transaction); a connection lost while COMMIT is in flight is never
+called a rollback: its outcome is unknown. Statements that cannot run in a transaction (CREATE INDEX
 CONCURRENTLY, …) run after the commit, one by one, each reported. The rehearsal runs the same
 statements on a copy, then reads the locks its transaction holds from ``pg_locks`` and rolls back.
 """
@@ -24,6 +26,7 @@ import asyncpg
 from bot.errors import ApplyError, CatalogError
 from bot.schema.introspect import connect
 from bot.workflow.identity import APPLY_LOCK_KEY
+from bot.workflow.production import Transaction
 
 Progress = Callable[[int, int], Awaitable[None]]
 _ROWS = re.compile(r"^(?:INSERT \d+|UPDATE|DELETE|SELECT|MOVE|FETCH|COPY|MERGE) ?(\d+)$")
@@ -122,13 +125,21 @@ async def apply_statements(
     started = time.monotonic()
     try:
         async with apply_lock(url, target=target) as conn:
-            async with conn.transaction():
-                await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-                await conn.execute(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
-                await _run_in_transaction(conn, in_txn, result, progress)
-            await _run_outside(conn, after, result, statement_timeout_ms, progress)
-    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise ApplyError(f"apply failed: {exc}") from exc
+            await _run_transaction(
+                conn, in_txn, result, progress, lock_timeout_ms, statement_timeout_ms
+            )
+            try:
+                await _run_outside(conn, after, result, statement_timeout_ms, progress)
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                raise ApplyError(
+                    f"the main transaction committed, then the connection failed: {exc}",
+                    transaction=Transaction.COMMITTED,
+                    result=result,
+                ) from exc
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:  # taking the lock
+        raise ApplyError(
+            f"apply failed before it started: {exc}", transaction=Transaction.NOT_STARTED
+        ) from exc
     result.duration_s = round(time.monotonic() - started, 3)
     failed = [s for s in result.non_transactional if s["status"] != "succeeded"]
     if failed:
@@ -138,8 +149,66 @@ async def apply_statements(
             statement_index=failed[0]["index"],
             statement=failed[0]["sql"],
             result=result,
+            transaction=Transaction.COMMITTED,
         )
     return result
+
+
+async def _run_transaction(
+    conn: asyncpg.Connection,
+    statements: Sequence[SqlStatement],
+    result: ExecutionResult,
+    progress: Progress | None,
+    lock_timeout_ms: int,
+    statement_timeout_ms: int,
+) -> None:
+    """The apply transaction. Every ApplyError it raises says what became of the transaction
+    (``transaction``): rolled back when the server said so, unknown when the connection died
+    while COMMIT was in flight (the server may have committed before it went away)."""
+    tx = conn.transaction()
+    try:
+        await tx.start()
+        await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+        await conn.execute(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
+        await _run_in_transaction(conn, statements, result, progress)
+    except BaseException as exc:
+        # Not committed: rolled back by us, or by the server when the session ends.
+        with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            await tx.rollback()
+        if isinstance(exc, ApplyError):
+            exc.context.setdefault("transaction", Transaction.ROLLED_BACK)
+            raise
+        if isinstance(exc, (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+            raise ApplyError(
+                f"apply failed before COMMIT: {exc}; the transaction was rolled back",
+                transaction=Transaction.ROLLED_BACK,
+            ) from exc
+        raise
+    try:
+        await tx.commit()
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        if _commit_outcome_known(conn, exc):  # an ERROR answer to COMMIT: it rolled back
+            raise ApplyError(
+                f"COMMIT failed: {exc}; the transaction was rolled back",
+                transaction=Transaction.ROLLED_BACK,
+            ) from exc
+        raise ApplyError(
+            f"the connection to production was lost while COMMIT was in flight ({exc}); the "
+            "outcome of COMMIT is unknown: production is re-verified",
+            transaction=Transaction.UNKNOWN,
+        ) from exc
+
+
+def _commit_outcome_known(conn: asyncpg.Connection, exc: BaseException) -> bool:
+    """True only when the server answered COMMIT with an ordinary ERROR (a deferred constraint
+    failed, a timeout) on a session that is still there: the transaction was rolled back. A
+    FATAL answer (the backend was terminated, e.g. while waiting for a synchronous standby after
+    the commit record was written), a lost connection or a closed session leave it unknown."""
+    if not isinstance(exc, asyncpg.PostgresError) or conn.is_closed():
+        return False
+    severity = str(getattr(exc, "severity_en", None) or getattr(exc, "severity", "") or "")
+    sqlstate = str(getattr(exc, "sqlstate", "") or "")
+    return severity.upper() == "ERROR" and not sqlstate.startswith(("08", "57P"))
 
 
 async def _run_outside(

@@ -15,6 +15,7 @@ from bot.errors import AlignError, RunRefused, SnapshotError
 from bot.snapshots import SnapshotInfo, provider_for
 from bot.store import Run
 from bot.workflow import steps
+from bot.workflow.apply_step import judge_after_failure
 from bot.workflow.execute import apply_lock
 from bot.workflow.run import RunState
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from bot.workflow.runner import Runner
 
 S = RunState
+_STOPPED_MID_APPLY = (
+    "the bot stopped while the apply was running, so whether any of it took effect is unknown"
+)
 _UNFINISHED = [
     S.REQUESTED,
     S.PRECONDITIONS,
@@ -76,7 +80,16 @@ async def _interrupt(runner: Runner, run: Run, *, quiet_s: float) -> Run | None:
         "interrupted_in": was.value,
     }
     fields: dict[str, Any] = {}
-    if applying:
+    plan = await runner.store.get_plan(run.plan_id) if applying and run.plan_id else None
+    if plan is not None:  # what production has now (apply_step.judge_after_failure)
+        judged = await judge_after_failure(
+            runner.context(run), plan, {}, why_unknown=_STOPPED_MID_APPLY
+        )
+        data["verify"] = judged.pop("verify")
+        data["apply"] = {**(run.data.get("apply") or {}), **judged}
+        if isinstance(data["verify"].get("in_sync"), bool):
+            fields["outcome"] = "IN SYNC" if data["verify"]["in_sync"] else "OUT OF SYNC"
+    elif applying:
         try:
             verify = await steps.verify_all(runner.context(run))
             data["verify"] = verify

@@ -32,7 +32,7 @@ from bot.store.records import Plan
 from bot.store.store import who
 from bot.tasks import TaskSupervisor
 from bot.workflow import gate, recovery, steps
-from bot.workflow.apply_step import apply_plan
+from bot.workflow.apply_step import apply_plan, judge_after_failure
 from bot.workflow.authority import Actor, Authority
 from bot.workflow.context import Listener, StepContext
 from bot.workflow.health import run_health_checks
@@ -264,6 +264,7 @@ class Runner:
         failed = await self.store.transition(run_id, from_states=[current.state], to_state=S.FAILED)
         if failed is not None:
             await self.emit(failed, "failed", step=step, error=message)
+            await self.write_report(failed)  # every run that ends has its report
         return failed
 
     # ------------------------------------------------------------------ start → review
@@ -426,18 +427,26 @@ class Runner:
             await self._plan(run, fresh_snapshot=fresh_snapshot)
         except AlignError as exc:
             await self._fail(run.id, exc, step="diff")
+        except Exception as exc:  # never leave the run in diff, unreported
+            log.exception("run crashed", extra={"run_id": run.id})
+            await self._fail(run.id, exc, step="diff")
 
     # ------------------------------------------------------------------ apply → done
     async def apply_and_finish(self, run: Run) -> None:
+        step = "apply"
         try:
             ok = await self._apply(run)
             run = await self.store.get_run(run.id)  # type: ignore[assignment]
+            step = "verify"
             if ok:
                 if not run.is_final:  # ended meanwhile (swept as interrupted): stays ended
                     run = await self._move(run, S.VERIFYING, frm=[S.APPLYING])
                 await self._finish(run)
         except AlignError as exc:
-            await self._fail(run.id, exc, step="apply")
+            await self._fail(run.id, exc, step=step)
+        except Exception as exc:  # a bug must not leave the run holding its target unreported
+            log.exception("run crashed", extra={"run_id": run.id})
+            await self._fail(run.id, exc, step=step)
 
     async def _apply(self, run: Run) -> bool:
         ctx = self.context(run)
@@ -452,13 +461,21 @@ class Runner:
                 raise ApplyError(f"run {run.id} has no approved plan; nothing was applied")
             data = await apply_plan(ctx, plan, progress=progress)
         except ApplyError as exc:
-            data = exc.context.get("data", {})
-            if data.get("exit_code") is not None:  # a configured command ran: look at production
-                data["verify"] = await self._verify_quietly(ctx)
+            data = dict(exc.context.get("data") or {"error": exc.message})
+            fields: dict[str, Any] = {}
+            if plan is not None:  # what does production have now? (never "rolled back" unless so)
+                data |= await judge_after_failure(ctx, plan, data)
+                verify = data["verify"]
+                fields = {"data": {"verify": verify}}
+                if isinstance(verify.get("in_sync"), bool):
+                    fields["outcome"] = "IN SYNC" if verify["in_sync"] else "OUT OF SYNC"
+            else:
+                data |= {"production": "unchanged", "production_detail": "nothing was applied"}
             await self.store.finish_step(
                 run.id, "apply", status="failed", output_tail=data.get("error"), detail=data
             )
-            await self.store.update_run(run.id, data={"apply": data})
+            stored = {**fields.pop("data", {}), "apply": data}
+            await self.store.update_run(run.id, data=stored, **fields)
             raise
         await self.store.finish_step(
             run.id,
@@ -469,12 +486,6 @@ class Runner:
         )
         await self.store.update_run(run.id, data={"apply": data})
         return True
-
-    async def _verify_quietly(self, ctx: StepContext) -> dict[str, Any]:
-        try:
-            return await steps.verify_all(ctx)
-        except AlignError as exc:
-            return {"in_sync": False, "note": f"verification failed: {exc.message}"}
 
     async def _finish(self, run: Run) -> None:
         """verifying → health_checks → done; always ends with a report. A run that already
@@ -531,6 +542,12 @@ class Runner:
         await self.write_report(run)
 
     async def write_report(self, run: Run) -> Path | None:
+        """Write the run's report files and emit "report" with their paths; never raises.
+
+        A report that cannot be written (a full disk, a broken store, a rendering bug) is itself
+        recorded — ``run.data["report_error"]``, a ``report.failed`` audit row — and emitted as
+        "report_failed" with the reason, so whatever follows (the "finished" event, the Slack
+        thread) still happens and says so."""
         try:
             paths = await write_report_files(
                 self.store,
@@ -539,12 +556,42 @@ class Runner:
                 target=self.settings.target(run.target),
                 masker=self.masker,
             )
-        except AlignError as exc:
-            log.error("report failed: %s", exc.message, extra={"run_id": run.id})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self.record_report_failure(run, _report_reason(exc), stage="write")
             return None
-        fresh = await self.store.get_run(run.id)
+        fresh: Run | None = None
+        try:
+            fresh = await self.store.get_run(run.id)
+            if fresh is not None and fresh.data.get("report_error"):  # written after all
+                fresh = await self.store.update_run(run.id, data={"report_error": None})
+        except Exception:  # the files are written; the event below still tells the listeners
+            log.exception("could not read the run back after its report", extra={"run_id": run.id})
         await self.emit(fresh or run, "report", paths=paths)
         return paths[0] if paths else None
+
+    async def record_report_failure(self, run: Run, reason: str, *, stage: str) -> None:
+        """Record that the report of ``run`` could not be written (``stage="write"``) or
+        delivered (``stage="upload"``: for the Slack side to call), audit it and emit
+        "report_failed" (detail: ``reason``, ``stage``). Never raises: the store may be what
+        failed, and the event is emitted regardless."""
+        reason = self.masker.mask(reason)
+        log.error("report %s failed: %s", stage, reason, extra={"run_id": run.id})
+        failure = {"stage": stage, "reason": reason, "at": self.clock.now().isoformat()}
+        try:
+            run = await self.store.update_run(run.id, data={"report_error": failure})
+            await self.store.audit(
+                "align-bot",
+                "report.failed",
+                run_id=run.id,
+                target=run.target,
+                plan_id=run.plan_id,
+                detail={"stage": stage, "reason": reason},
+            )
+        except Exception:
+            log.exception("could not record the report failure", extra={"run_id": run.id})
+        await self.emit(run, "report_failed", reason=reason, stage=stage)
 
     # ------------------------------------------------------------------ cancel, resume, recovery
     async def cancel(self, run_id: str, *, user: str) -> Run:
@@ -588,6 +635,9 @@ class Runner:
             await self._finish(run)
         except AlignError as exc:
             await self._fail(run.id, exc, step="verify")
+        except Exception as exc:
+            log.exception("run crashed", extra={"run_id": run.id})
+            await self._fail(run.id, exc, step="verify")
 
     # Recovery actions live in bot/workflow/recovery.py; the runner is their one entry point.
     async def recover(self, *, quiet_s: float = ORPHAN_AFTER_S) -> list[Run]:
@@ -617,6 +667,16 @@ class Runner:
 
     async def rerun(self, run_id: str, *, user: str, via: str) -> Run:
         return await recovery.rerun(self, run_id, user=user, via=via)
+
+
+def _report_reason(exc: BaseException) -> str:
+    """Why the report could not be written, in words an operator can act on."""
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"writing the report failed: {exc.strerror or exc}{where}"
+    if isinstance(exc, AlignError):
+        return f"the report could not be produced: {exc.message}"
+    return f"the report could not be produced: {exc!r}"
 
 
 __all__ = ["Runner"]
