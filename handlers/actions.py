@@ -365,14 +365,14 @@ def on_restore_click(deps: Deps) -> Callable[..., Awaitable[None]]:
             else:
                 why = check.refusal
         if why is not None or check is None:
-            await ack()
-            await deps.store.audit(
+            await deps.store.audit(  # recorded before the ack answers the click
                 click.user_id,
                 f"click.{click.action_id}.refused",
                 run_id=click.run_id,
                 detail={"why": why},
             )
             _spawn(deps, _replier(deps, click)(replies.refusal(str(why))), "restore refusal")
+            await ack()
             return
         await _open_modal(deps, ack, click, modals.restore_modal(check))
 

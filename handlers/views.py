@@ -189,14 +189,16 @@ def _on_restore(deps: Deps) -> Callable[..., Awaitable[None]]:
                 )
             )
             return
-        await ack()
         reply = _replier(deps, sub, await _channel(deps, sub.run_id))
+        # Started before the ack ends the request, so the work is registered once Slack (or a
+        # test waiting for the bot to go idle) has its answer.
         deps.supervisor.spawn(
             restore_and_tell(
                 deps, run_id=sub.run_id, user=sub.user_id, override=typed or None, reply=reply
             ),
             name=f"restore {sub.run_id}",
         )
+        await ack()
 
     return on_restore_submit
 
