@@ -39,6 +39,7 @@ __all__ = [
     "decide_and_tell",
     "parse_click",
     "register_actions",
+    "restore_and_tell",
     "split_plan_ref",
     "tell",
 ]
@@ -47,6 +48,7 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 MODAL_OPEN_TIMEOUT_S = 2.0
+RESTORE_CHECK_TIMEOUT_S = 1.2  # + MODAL_OPEN_TIMEOUT_S stays inside Slack's 3 s
 AUTH_BEFORE_MODAL_TIMEOUT_S = 0.8
 
 Ack = Callable[..., Awaitable[None]]
@@ -339,36 +341,77 @@ def _after_ack(
     return on_click
 
 
-async def _restore(deps: Deps, click: Click) -> Message | None:
+def on_restore_click(deps: Deps) -> Callable[..., Awaitable[None]]:
+    """Restore opens a confirm dialog listing what the restore would throw away (and, when later
+    runs applied, the words to type); outright refusals (an active run on the database, a run
+    that did not fail, a snapshot already restored or deleted) are answered without a dialog.
+    The restore itself runs when the dialog is submitted (handlers/views.py)."""
+
+    async def on_restore(ack: Ack, body: dict[str, Any]) -> None:
+        click = parse_click(body)
+        if click is None:
+            await _malformed(deps, ack, body)
+            return
+        assert deps.access is not None and deps.runner is not None
+        verdict = await deps.access.recoverer(click.user_id)
+        why = None if verdict.allowed else verdict.reason
+        check = None
+        if why is None:
+            try:
+                async with asyncio.timeout(RESTORE_CHECK_TIMEOUT_S):
+                    check = await deps.runner.restore_check(click.run_id)
+            except TimeoutError:
+                why = "the restore could not be checked in time; click again"
+            else:
+                why = check.refusal
+        if why is not None or check is None:
+            await deps.store.audit(  # recorded before the ack answers the click
+                click.user_id,
+                f"click.{click.action_id}.refused",
+                run_id=click.run_id,
+                detail={"why": why},
+            )
+            _spawn(deps, _replier(deps, click)(replies.refusal(str(why))), "restore refusal")
+            await ack()
+            return
+        await _open_modal(deps, ack, click, modals.restore_modal(check))
+
+    return on_restore
+
+
+async def restore_and_tell(
+    deps: Deps,
+    *,
+    run_id: str,
+    user: str,
+    override: str | None,
+    reply: Callable[[Message], Awaitable[None]],
+) -> None:
+    """Re-authorize and restore (the workflow checks everything again under the apply lock);
+    a refusal or failure becomes the user's ephemeral reply, a restore a notice in the thread."""
     assert deps.access is not None and deps.runner is not None
-    verdict = await deps.access.recoverer(click.user_id)
+    verdict = await deps.access.recoverer(user)
     if not verdict.allowed:
-        return replies.refusal(verdict.reason)
-    done = [
-        r
-        for r in await deps.store.recovery_actions(click.run_id)
-        if r.action == "restored_snapshot" and not (r.note or "").startswith("restore FAILED")
-    ]
-    if done:
-        return replies.refusal(f"the snapshot was already restored by <@{done[0].user_id}>")
-    key = f"restore:{click.run_id}"
-    if key in deps.in_flight:  # a double click while the first restore is still running
-        return replies.refusal("a restore of this run is already in progress")
-    deps.in_flight.add(key)
+        await deps.store.audit(
+            user, "recovery.restore_refused", run_id=run_id, detail={"why": verdict.reason}
+        )
+        await reply(replies.refusal(verdict.reason))
+        return
     try:
-        run = await deps.runner.restore_snapshot(click.run_id, user=click.user_id)
-    finally:
-        deps.in_flight.discard(key)
+        run = await deps.runner.restore_snapshot(run_id, user=user, override=override)
+    except AlignError as exc:
+        await reply(failure_message(exc, what="restore"))
+        return
     if deps.messenger is not None:
         deps.messenger.touch(run.id)
+        overriding = " over later runs (override recorded)" if override else ""
         deps.messenger.post_in_thread(
             run.id,
             replies.notice(
-                f":rewind: <@{click.user_id}> restored production (`{escape(run.target)}`) "
-                "from the snapshot."
+                f":rewind: <@{user}> restored production (`{escape(run.target)}`) "
+                f"from the snapshot{overriding}."
             ),
         )
-    return None
 
 
 async def _rerun(deps: Deps, click: Click) -> Message | None:
@@ -392,6 +435,6 @@ def register_actions(app: AsyncApp, deps: Deps) -> None:
     app.action(ids.ACTION_REJECT)(_modal_click(deps, modals.reject_modal))
     app.action(ids.ACTION_DEFER)(_modal_click(deps, modals.defer_modal))
     app.action(ids.ACTION_MANUAL)(_modal_click(deps, modals.manual_modal, recovery=True))
-    app.action(ids.ACTION_RESTORE)(_after_ack(deps, _restore))
+    app.action(ids.ACTION_RESTORE)(on_restore_click(deps))
     app.action(ids.ACTION_RERUN)(_after_ack(deps, _rerun))
     app.action(re.compile(r".*"))(_unknown_action)  # stale or foreign buttons: ack, ignore

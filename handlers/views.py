@@ -1,5 +1,5 @@
 """Modal submissions: destructive approval (type the target's name), reject and defer (reason),
-manual intervention (note).
+manual intervention (note), restore (type the later runs it would wipe, when there are any).
 
 Input problems are answered inside the ack (``response_action: errors`` keeps the modal open
 with the message under the field). Everything else happens after the ack: the submitter is
@@ -9,6 +9,7 @@ an ephemeral message in the run's channel.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import AlignError
 from bot.slack import ids, modals, replies
 from bot.slack.blocks import Message
-from handlers.actions import decide_and_tell, split_plan_ref, tell
+from bot.workflow.restore_rules import override_matches
+from handlers.actions import (
+    RESTORE_CHECK_TIMEOUT_S,
+    decide_and_tell,
+    restore_and_tell,
+    split_plan_ref,
+    tell,
+)
 from handlers.errors import failure_message
 
 if TYPE_CHECKING:
@@ -153,6 +161,48 @@ async def _record_manual(deps: Deps, sub: Submission, note: str) -> None:
         deps.messenger.touch(sub.run_id)
 
 
+def _on_restore(deps: Deps) -> Callable[..., Awaitable[None]]:
+    """The restore dialog was confirmed. When later runs applied, the typed words must name
+    exactly the runs that would be lost *now* (checked again, so a run that applied while the
+    dialog was open is not wiped unnamed); the restore decides everything again itself."""
+
+    async def on_restore_submit(ack: Ack, body: dict[str, Any]) -> None:
+        sub = parse_submission(body)
+        if sub is None:
+            await ack()
+            log.warning("malformed view_submission ignored")
+            return
+        assert deps.runner is not None
+        typed = (modals.submitted_value(sub.view, ids.INPUT_RESTORE_OVERRIDE) or "").strip()
+        try:
+            async with asyncio.timeout(RESTORE_CHECK_TIMEOUT_S):
+                check = await deps.runner.restore_check(sub.run_id)
+        except TimeoutError:
+            check = None  # the restore checks again and refuses a wrong override
+        overridable = check is not None and check.refusal is None and bool(check.later)
+        if overridable and check is not None and not override_matches(typed, check):
+            await ack(
+                **_errors(
+                    ids.INPUT_RESTORE_OVERRIDE,
+                    f"Type {check.override_words} exactly (the later runs whose changes will "
+                    "be lost).",
+                )
+            )
+            return
+        reply = _replier(deps, sub, await _channel(deps, sub.run_id))
+        # Started before the ack ends the request, so the work is registered once Slack (or a
+        # test waiting for the bot to go idle) has its answer.
+        deps.supervisor.spawn(
+            restore_and_tell(
+                deps, run_id=sub.run_id, user=sub.user_id, override=typed or None, reply=reply
+            ),
+            name=f"restore {sub.run_id}",
+        )
+        await ack()
+
+    return on_restore_submit
+
+
 async def _unknown_view(ack: Ack) -> None:
     await ack()
 
@@ -162,4 +212,5 @@ def register_views(app: AsyncApp, deps: Deps) -> None:
     app.view(ids.VIEW_REJECT)(_on_decision(deps, "rejected"))
     app.view(ids.VIEW_DEFER)(_on_decision(deps, "deferred"))
     app.view(ids.VIEW_MANUAL)(_on_manual(deps))
+    app.view(ids.VIEW_RESTORE)(_on_restore(deps))
     app.view(re.compile(r".*"))(_unknown_view)

@@ -20,6 +20,7 @@ BLOCK_RUN_HEADER = "run.header"
 BLOCK_RUN_STEPS = "run.steps"
 BLOCK_RUN_OUTCOME = "run.outcome"
 BLOCK_RUN_RECOVERY = "run.recovery"
+BLOCK_RUN_PRODUCTION = "run.production"
 BLOCK_CARD_ACTIONS = "review.actions"
 BLOCK_CARD_DECISION = "review.decision"
 
@@ -36,12 +37,14 @@ VIEW_APPROVE_DESTRUCTIVE = "approve.destructive"
 VIEW_REJECT = "reject.reason"
 VIEW_DEFER = "defer.reason"
 VIEW_MANUAL = "manual.note"
+VIEW_RESTORE = "recovery.restore_confirm"
 
 # Input blocks (block id, action id) inside those modals.
 INPUT_CONFIRM_TARGET = ("approve.target", "approve.target_input")
 INPUT_REASON = ("decision.reason", "decision.reason_input")
 INPUT_REMIND = ("defer.remind", "defer.remind_select")
 INPUT_NOTE = ("manual.note", "manual.note_input")
+INPUT_RESTORE_OVERRIDE = ("restore.override", "restore.override_input")
 
 # Scheduled notices (bot/jobs/, bot/slack/notices.py) and the drift alert's button
 # (handlers/drift.py; its ``value`` is the target name, not a run id).

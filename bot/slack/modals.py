@@ -17,6 +17,7 @@ from bot.slack.review_card import destructive_summary
 
 if TYPE_CHECKING:
     from bot.store.records import Run
+    from bot.workflow.restore_rules import RestoreCheck
 
 __all__ = [
     "REMIND_CHOICES",
@@ -24,6 +25,7 @@ __all__ = [
     "defer_modal",
     "manual_modal",
     "reject_modal",
+    "restore_modal",
     "submitted_value",
 ]
 
@@ -172,6 +174,56 @@ def manual_modal(run: Run) -> dict[str, Any]:
             _text_input(ids.INPUT_NOTE, "What was done by hand?", multiline=True),
         ],
     )
+
+
+def restore_modal(check: RestoreCheck) -> dict[str, Any]:
+    """Confirm a restore: what it throws away (writes since the snapshot, later runs' changes),
+    and, when later runs applied, the words to type to restore over them. Bound to the run; the
+    checks run again when it is submitted, against what is recorded then."""
+    taken = (
+        f", taken {check.snapshot_taken_at:%Y-%m-%d %H:%M} UTC" if check.snapshot_taken_at else ""
+    )
+    blocks: list[dict[str, Any]] = [
+        section(
+            f":rewind: Restore production (`{escape(check.target)}`) from snapshot "
+            f"`{escape(check.snapshot_name)}`{taken}, for run `{escape(check.run_id)}`."
+        ),
+        section(
+            "*This throws away:*\n" + "\n".join(f"• {escape(line)}" for line in check.losses()[:20])
+        ),
+    ]
+    if check.production == "unchanged":
+        blocks.append(
+            section(
+                "This run left production unchanged (its apply was rolled back): a restore "
+                "only loses the writes above. Re-run is usually what you want."
+            )
+        )
+    if check.later:
+        words = check.override_words
+        blocks.append(
+            section(
+                f":rotating_light: {len(check.later)} later run(s) applied changes to this "
+                "database after the snapshot; they would be wiped and still say what they say."
+            )
+        )
+        blocks.append(
+            _text_input(
+                ids.INPUT_RESTORE_OVERRIDE,
+                f"To restore anyway, type: {clip(words, 1900)}",
+                multiline=False,
+                hint="The ids of the later runs whose changes will be lost.",
+            )
+        )
+    return {
+        "type": "modal",
+        "callback_id": ids.VIEW_RESTORE,
+        "private_metadata": check.run_id,
+        "title": plain("Restore snapshot", 24),
+        "submit": plain("Restore", 24),
+        "close": plain("Cancel", 24),
+        "blocks": blocks,
+    }
 
 
 def submitted_value(view: Any, pair: tuple[str, str]) -> str | None:

@@ -2,8 +2,10 @@
 
 It shows the target, the requester, every step with its status and duration, the apply's
 progress, who decided what and when, the failure (error and recovery buttons) and, at the end,
-the one-line outcome. Because it is a pure function of stored records, a missed update is
-repaired by the next one: catching up after a Slack outage is just rendering again.
+the one-line outcome. After a failure it says what the run did to production (unchanged after a
+rolled-back apply: Re-run is offered and Restore is not) before the recovery buttons. Because it
+is a pure function of stored records, a missed update is repaired by the next one: catching up
+after a Slack outage is just rendering again.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from typing import TYPE_CHECKING, Any
 from bot.slack import ids
 from bot.slack.blocks import Message, escape
 from bot.slack.format import button, clip, context, mention, section, slack_date
+from bot.workflow.restore_rules import (
+    CHANGED,
+    PARTIALLY_CHANGED,
+    UNCHANGED,
+    UNKNOWN,
+    production_after,
+    restorable_snapshot,
+)
 
 if TYPE_CHECKING:
     from bot.store.records import Decision, RecoveryAction, Run, StepRecord
@@ -144,28 +154,23 @@ def _decision_lines(view: RunView) -> list[str]:
     return lines
 
 
-def _recovery_buttons(run: Run) -> dict[str, Any]:
-    snap = run.data.get("snapshot") or {}
-    elements = []
-    if snap.get("provider") not in (None, "none") and snap.get("status") in (
-        "available",
-        "restored",
-    ):
-        elements.append(
-            button(
-                "Restore snapshot",
-                ids.ACTION_RESTORE,
-                run.id,
-                style="danger",
-                confirm=(
-                    "Restore production?",
-                    f"Production ({run.target}) will be restored from snapshot "
-                    f"{snap.get('name') or snap.get('id')}. Changes made since then are lost.",
-                    "Restore",
-                ),
-            )
-        )
-    elements.append(button("Re-run", ids.ACTION_RERUN, run.id))
+_PRODUCTION_LINE = {
+    UNCHANGED: ":white_check_mark: *Production unchanged*: the apply was rolled back, nothing "
+    "was applied. Fix the cause and re-run; restoring the snapshot would only throw away "
+    "writes made since it was taken.",
+    PARTIALLY_CHANGED: ":warning: *Production partially changed*: part of the change was applied.",
+    CHANGED: ":warning: *Production changed*: the apply went through before the run failed.",
+    UNKNOWN: ":grey_question: *Production state unknown*: check production before choosing "
+    "a recovery.",
+}
+
+
+def _recovery_buttons(run: Run, production: str) -> dict[str, Any]:
+    """Re-run first; Restore (which opens a confirm dialog listing what it would throw away)
+    only when production may have been changed and the snapshot still exists."""
+    elements = [button("Re-run", ids.ACTION_RERUN, run.id)]
+    if production != UNCHANGED and restorable_snapshot(run) is not None:
+        elements.append(button("Restore snapshot…", ids.ACTION_RESTORE, run.id, style="danger"))
     elements.append(button("Mark manual intervention", ids.ACTION_MANUAL, run.id))
     return {"type": "actions", "block_id": ids.BLOCK_RUN_RECOVERY, "elements": elements}
 
@@ -196,7 +201,9 @@ def run_message(view: RunView) -> Message:
         blocks.append(
             section(f"{who}: this run needs attention.\n```{escape(clip(error, 2500))}```")
         )
-        blocks.append(_recovery_buttons(run))
+        production = production_after(run, view.steps)
+        blocks.append(section(_PRODUCTION_LINE[production], block_id=ids.BLOCK_RUN_PRODUCTION))
+        blocks.append(_recovery_buttons(run, production))
     text = f"align {run.target} run {run.id}: {state}" + (
         f" — {run.outcome}" if run.outcome else ""
     )

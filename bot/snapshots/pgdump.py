@@ -7,7 +7,9 @@ the database; it holds ACCESS SHARE locks while it runs (DDL waits behind it), a
 Restore makes production's schema *and* data equal to the dump, atomically: one ``psql`` session
 runs a prelude that drops every non-system schema (see :mod:`bot.snapshots.reset`) followed by
 the ``pg_restore --single-transaction`` script; the only ``COMMIT`` is the script's last line, so
-a failure anywhere leaves production untouched. Afterwards the restored schema is compared with
+a failure anywhere leaves production untouched. The prelude re-creates ``public`` as initdb does,
+so the restore works whatever became of production's ``public`` (dropped, re-created, another
+owner). Afterwards the restored schema is compared with
 the dump's (``pg_dump --schema-only`` both sides) and a difference is reported as an error.
 
 Rehearsal copies never touch the production server: the dump is restored into a scratch
@@ -37,7 +39,7 @@ from bot.secrets import Masker
 from bot.snapshots.base import AVAILABLE, DELETED, RESTORED, Clock, CopyContext, SnapshotInfo
 from bot.snapshots.base import now_utc as _now
 from bot.snapshots.pgtools import PgConn, PgTools, scratch_name
-from bot.snapshots.reset import fetch_schemas, render_prelude
+from bot.snapshots.reset import ProductionState, dump_public_owner, fetch_state, render_prelude
 
 __all__ = ["PgDumpProvider", "REHEARSAL_PREFIX", "REHEARSAL_ROLE"]
 
@@ -132,9 +134,8 @@ class PgDumpProvider:
     # ----------------------------------------------------------------- restore
     async def restore(self, info: SnapshotInfo) -> SnapshotInfo:
         path = await self._existing_dump(info)
-        schemas = await self._production_schemas()
         toc = await self._toc(path)
-        prelude = render_prelude(schemas, dump_has_public=_toc_has_public_schema(toc))
+        prelude = render_prelude(await self._production_state(dump_public_owner(toc)))
         with tempfile.TemporaryDirectory(prefix="align-restore-") as tmp:
             prelude_file = Path(tmp) / "prelude.sql"
             await asyncio.to_thread(prelude_file.write_text, prelude)
@@ -163,10 +164,14 @@ class PgDumpProvider:
             restore_duration_s=round(result.duration_s, 3),
         )
 
-    async def _production_schemas(self):
+    async def _production_state(self, public_owner: str | None) -> ProductionState:
         conn = await self.tools.connect(self.production, action="restore")
         try:
-            return await fetch_schemas(conn)
+            return await fetch_state(conn, public_owner=public_owner)
+        except asyncpg.PostgresError as exc:
+            raise SnapshotError(
+                f"cannot read the schemas of {self.production.label} before the restore: {exc}"
+            ) from exc
         finally:
             await conn.close()
 
@@ -306,10 +311,6 @@ class PgDumpProvider:
         if not await asyncio.to_thread(path.is_file):
             raise SnapshotError(f"the dump file {path} no longer exists (deleted by retention?)")
         return path
-
-
-def _toc_has_public_schema(toc: str) -> bool:
-    return any(re.search(r"\bSCHEMA - public\b", line) for line in toc.splitlines())
 
 
 def _schema_lines(text: str) -> list[str]:

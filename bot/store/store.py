@@ -21,6 +21,7 @@ import asyncpg
 
 from bot.errors import RunRefused, StoreError
 from bot.secrets import mask_url
+from bot.store.history import HistoryStore
 from bot.store.migrate import apply_migrations
 from bot.store.plans import PlanStore
 from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
@@ -73,7 +74,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-class Store(PlanStore, ScheduleState, SeenRequests):
+class Store(PlanStore, ScheduleState, SeenRequests, HistoryStore):
     """Async access to the state database. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, pool: asyncpg.Pool, *, label: str) -> None:

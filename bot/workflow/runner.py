@@ -659,8 +659,11 @@ class Runner:
             if resolved:
                 log.warning("%d orphaned run(s) marked interrupted", len(resolved))
 
-    async def restore_snapshot(self, run_id: str, *, user: str) -> Run:
-        return await recovery.restore_snapshot(self, run_id, user=user)
+    async def restore_snapshot(self, run_id: str, *, user: str, override: str | None = None) -> Run:
+        return await recovery.restore_snapshot(self, run_id, user=user, override=override)
+
+    async def restore_check(self, run_id: str) -> recovery.RestoreCheck:
+        return await recovery.assess_restore(self, run_id)
 
     async def mark_manual(self, run_id: str, *, user: str, note: str) -> Run:
         return await recovery.mark_manual(self, run_id, user=user, note=note)
