@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import AlignError
+from bot.errors import AlignError, RunRefused
 from bot.slack import ids, modals, replies
 from bot.slack.blocks import Message
 from handlers.actions import decide_and_tell, split_plan_ref, tell
 from handlers.errors import failure_message
+from handlers.refusals import audit_refusal
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -142,15 +143,29 @@ async def _record_manual(deps: Deps, sub: Submission, note: str) -> None:
     reply = _replier(deps, sub, await _channel(deps, sub.run_id))
     verdict = await deps.access.recoverer(sub.user_id)
     if not verdict.allowed:
+        await _audit_manual_refusal(deps, sub, note, verdict.reason)
         await reply(replies.refusal(verdict.reason))
         return
     try:
         await deps.runner.mark_manual(sub.run_id, user=sub.user_id, note=note)
     except AlignError as exc:
+        if isinstance(exc, RunRefused):
+            await _audit_manual_refusal(deps, sub, note, exc.user_message())
         await reply(failure_message(exc, what="manual intervention"))
         return
     if deps.messenger is not None:
         deps.messenger.touch(sub.run_id)
+
+
+async def _audit_manual_refusal(deps: Deps, sub: Submission, note: str, why: str) -> None:
+    await audit_refusal(
+        deps,
+        actor=sub.user_id,
+        what="view.manual",
+        why=why,
+        run_id=sub.run_id,
+        detail={"note_chars": len(note)},
+    )
 
 
 async def _unknown_view(ack: Ack) -> None:
