@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -25,6 +26,7 @@ from slack_bolt.adapter.socket_mode.async_internals import send_async_response
 from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
@@ -38,6 +40,7 @@ from bot.slack.access import Access
 from bot.slack.client import build_web_client
 from bot.slack.live import RunMessenger
 from bot.slack.notifier import Notifier
+from bot.slack.request_shape import shape_problem
 from bot.store import Store
 from bot.tasks import TaskSupervisor
 from bot.workflow.authority import Authority
@@ -166,7 +169,7 @@ def build_app(
     )
     handlers.register(bolt, deps)
 
-    webapp = web.Application()
+    webapp = web.Application(middlewares=[_refuse_malformed])
     bundle = AppBundle(bolt=bolt, web=webapp, deps=deps, socket_mode=socket_mode)
     webapp[BUNDLE_KEY] = bundle
     if not socket_mode:
@@ -181,14 +184,48 @@ def build_app(
 
 
 # --------------------------------------------------------------------------- routes
+def _malformed(bundle: AppBundle, reason: str) -> web.Response:
+    log.warning("malformed slack request refused: %s", reason)
+    bundle.deps.metrics.requests.inc(kind="other", status="400")
+    return web.json_response({"error": "malformed request"}, status=400)
+
+
+@web.middleware
+async def _refuse_malformed(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A request to ``/slack/events`` whose envelope bolt cannot take (see
+    :mod:`bot.slack.request_shape`) never reaches bolt, which would fail building its context
+    (a 500): a correctly signed one is answered 400, an unsigned one 401, each with a log line.
+    A well-formed request goes on to bolt, which verifies the signature itself."""
+    bundle = request.app[BUNDLE_KEY]
+    secret = bundle.deps.settings.slack.signing_secret
+    if request.method != "POST" or request.path != "/slack/events" or secret is None:
+        return await handler(request)
+    raw = await request.read()
+    try:
+        problem = shape_problem(raw.decode("utf-8"), request.headers.get("Content-Type"))
+    except UnicodeDecodeError:
+        problem = "body is not UTF-8 text"
+    if problem is None:
+        return await handler(request)
+    signed = SignatureVerifier(secret.value).is_valid(
+        body=raw,
+        timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
+        signature=request.headers.get("X-Slack-Signature", ""),
+    )
+    if not signed:
+        log.warning("unsigned malformed slack request refused: %s", problem)
+        bundle.deps.metrics.requests.inc(kind="other", status="401")
+        return web.json_response({"error": "invalid request"}, status=401)
+    return _malformed(bundle, problem)
+
+
 async def _slack_events(request: web.Request) -> web.StreamResponse:
     bundle = request.app[BUNDLE_KEY]
     started = time.perf_counter()
     try:
         bolt_request = await to_bolt_request(request)
     except ValueError:  # a `payload` field that is not JSON: nothing to verify or dispatch
-        bundle.deps.metrics.requests.inc(kind="other", status="400")
-        return web.json_response({"error": "malformed request"}, status=400)
+        return _malformed(bundle, "body or `payload` is not JSON")
     kind = request_kind(bolt_request.body)
     bolt_response = await bundle.bolt.async_dispatch(bolt_request)
     metrics = bundle.deps.metrics

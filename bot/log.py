@@ -3,8 +3,10 @@
 ``bot/log.py`` is the only place that configures handlers; modules just use
 ``logging.getLogger(__name__)``. ``run_id``, ``target`` and ``step`` come from contextvars set
 with :func:`log_context`, so every line a run produces can be found without passing loggers
-around. The masker runs on the finished line, so a token or password that slips into a message,
-an ``extra`` field or a traceback is still replaced by ``***``.
+around. The masker runs on the message, every ``extra`` field and the traceback *before* the
+JSON line is serialised (serialising escapes ``"`` and ``\\``, which would hide a secret from a
+mask applied afterwards), and on the finished line of the text format, so a token or password
+that slips into a log line is replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -92,20 +94,27 @@ class ContextFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """``{"ts", "level", "logger", "msg", ...context and extra fields, "exc"?}`` on one line."""
+    """``{"ts", "level", "logger", "msg", ...context and extra fields, "exc"?}`` on one line,
+    each text field masked before it is serialised."""
+
+    def __init__(self, masker: Masker | None = None) -> None:
+        super().__init__()
+        self._masker = masker or Masker()
 
     def format(self, record: logging.LogRecord) -> str:
+        mask = self._masker.mask
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": mask(record.getMessage()),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value if isinstance(value, int | float | bool | None) else str(value)
+                plain = isinstance(value, int | float | bool | None)
+                entry[key] = value if plain else mask(str(value))
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = mask(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -142,8 +151,11 @@ def setup_logging(
 ) -> logging.Handler:
     """Configure the root logger once (replacing handlers this function installed before)."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    inner: logging.Formatter = JsonFormatter() if fmt == "json" else _TextFormatter()
-    handler.setFormatter(_MaskingFormatter(inner, masker or Masker()))
+    masker = masker or Masker()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(masker))
+    else:
+        handler.setFormatter(_MaskingFormatter(_TextFormatter(), masker))
     handler.addFilter(ContextFilter())
     handler.set_name("align")
     root = logging.getLogger()

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import AlignError, NotifyError
+from bot.errors import AlignError, NotifyError, RunRefused
 from bot.slack import ids, modals, replies
 from bot.slack.blocks import Message, escape
 from bot.store.records import run_id_of_plan
@@ -25,6 +25,7 @@ from bot.workflow.authority import Actor
 from bot.workflow.gate import Outcome
 from bot.workflow.run import RunState
 from handlers.errors import failure_message
+from handlers.refusals import audit_refusal, refusal_reason
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -329,10 +330,21 @@ def _after_ack(
         await ack()
 
         async def run_and_reply() -> None:
+            why = None
             try:
                 message = await work(deps, click)
+                why = refusal_reason(message)
             except AlignError as exc:
                 message = failure_message(exc, what=click.action_id)
+                why = exc.user_message() if isinstance(exc, RunRefused) else None
+            if why is not None:  # Restore / Re-run refused: audited (who, what, why)
+                await audit_refusal(
+                    deps,
+                    actor=click.user_id,
+                    what=f"click.{click.action_id}",
+                    why=why,
+                    run_id=click.run_id,
+                )
             if message is not None:
                 await _replier(deps, click)(message)
 

@@ -25,6 +25,7 @@ from bot.errors import RunRefused
 from bot.slack import blocks
 from bot.slack.blocks import CommandHelp, Message
 from handlers.errors import replying_on_failure
+from handlers.refusals import audit_refusal
 from handlers.run_commands import (
     CancelRequest,
     HistoryRequest,
@@ -284,11 +285,42 @@ def on_align_command(deps: Deps) -> Callable[..., Awaitable[None]]:
     return on_command_align
 
 
+# Subcommands that ask the bot to act: a refusal of one is audited (who, what, why).
+_AUDITED = frozenset({"start", "cancel", "resume"})
+
+
+async def _run_audited(
+    spec: Subcommand, request: Request, ctx: CommandContext, deps: Deps
+) -> Message:
+    try:
+        return await spec.run(request, ctx, deps)
+    except RunRefused as exc:
+        if spec.name in _AUDITED:
+            run_id = getattr(request, "run_id", None)
+            target = getattr(request, "target", None)
+            if run_id is None and target is None:  # the command meant the default target
+                target = deps.settings.default_target
+            await audit_refusal(
+                deps,
+                actor=ctx.user_id,
+                what=f"command.{spec.name}",
+                why=exc.user_message(),
+                run_id=run_id,
+                target=target,
+                detail={"text": ctx.text[:200]},
+            )
+        raise
+
+
 async def _answer_later(
     spec: Subcommand, request: Request, ctx: CommandContext, deps: Deps
 ) -> None:
     what = f"/align {spec.name}"
-    work = _read_checked(spec, request, ctx, deps) if spec.read else spec.run(request, ctx, deps)
+    work = (
+        _read_checked(spec, request, ctx, deps)
+        if spec.read
+        else _run_audited(spec, request, ctx, deps)
+    )
     reply = await replying_on_failure(work, what=what)
     if ctx.response_url is None:
         log.warning("%s: no response_url to answer on", what)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import RunRefused
 from bot.slack import replies
-from bot.slack.blocks import Message, escape
+from bot.slack.blocks import REFUSALS_SHOWN, Message, escape, with_refusals
 from bot.workflow.drift import check_drift
 from bot.workflow.run import ACTIVE_STATES, RunState
 
@@ -142,7 +142,12 @@ async def run_history(request: HistoryRequest, ctx: CommandContext, deps: Deps) 
     if request.target is not None:
         deps.settings.target(request.target)  # unknown → refusal naming the configured ones
     runs = await deps.store.list_runs(target=request.target, limit=HISTORY_LIMIT)
-    return replies.history_message(request.target, runs, now=deps.clock.now())
+    message = replies.history_message(request.target, runs, now=deps.clock.now())
+    assert deps.access is not None
+    if (await deps.access.reviewer(ctx.user_id)).allowed:  # refusals are for reviewers' eyes
+        refused = await deps.store.refusals(target=request.target, limit=REFUSALS_SHOWN)
+        message = with_refusals(message, refused, now=deps.clock.now())
+    return message
 
 
 async def run_report(request: ReportRequest, ctx: CommandContext, deps: Deps) -> Message:

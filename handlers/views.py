@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import AlignError
+from bot.errors import AlignError, RunRefused
 from bot.slack import ids, modals, replies
 from bot.slack.blocks import Message
 from bot.workflow.restore_rules import override_matches
@@ -29,6 +29,7 @@ from handlers.actions import (
     tell,
 )
 from handlers.errors import failure_message
+from handlers.refusals import audit_refusal
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -150,11 +151,14 @@ async def _record_manual(deps: Deps, sub: Submission, note: str) -> None:
     reply = _replier(deps, sub, await _channel(deps, sub.run_id))
     verdict = await deps.access.recoverer(sub.user_id)
     if not verdict.allowed:
+        await _audit_manual_refusal(deps, sub, note, verdict.reason)
         await reply(replies.refusal(verdict.reason))
         return
     try:
         await deps.runner.mark_manual(sub.run_id, user=sub.user_id, note=note)
     except AlignError as exc:
+        if isinstance(exc, RunRefused):
+            await _audit_manual_refusal(deps, sub, note, exc.user_message())
         await reply(failure_message(exc, what="manual intervention"))
         return
     if deps.messenger is not None:
@@ -201,6 +205,17 @@ def _on_restore(deps: Deps) -> Callable[..., Awaitable[None]]:
         await ack()
 
     return on_restore_submit
+
+
+async def _audit_manual_refusal(deps: Deps, sub: Submission, note: str, why: str) -> None:
+    await audit_refusal(
+        deps,
+        actor=sub.user_id,
+        what="view.manual",
+        why=why,
+        run_id=sub.run_id,
+        detail={"note_chars": len(note)},
+    )
 
 
 async def _unknown_view(ack: Ack) -> None:

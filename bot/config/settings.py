@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bot.secrets import Masker, mask_url
+from bot.secrets import Masker, mask_url, url_password
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -203,7 +202,7 @@ class Settings:
         values: list[str] = []
         for secret in _secrets_of(self):
             if "://" in secret.value:  # a URL: its password is the secret part
-                values.append(urlsplit(secret.value).password or "")
+                values.append(url_password(secret.value) or "")
             elif secret.sensitive:
                 values.append(secret.value)
         return Masker(values)

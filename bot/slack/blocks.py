@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot.slack import ids
 
 if TYPE_CHECKING:
-    from bot.store.records import Run
+    from bot.store.records import AuditEvent, Run
 
 __all__ = [
     "SECTION_LIMIT",
@@ -30,12 +30,14 @@ __all__ = [
     "run_detail_message",
     "status_message",
     "unknown_run_message",
+    "with_refusals",
 ]
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 # A user mention survives escaping (refusals name who holds a target): it can only ping.
 _MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})&gt;")
+REFUSALS_SHOWN = 10
 _STATE_EMOJI = {
     "done": ":white_check_mark:",
     "failed": ":x:",
@@ -194,3 +196,29 @@ def error_message(text: str) -> Message:
     """A failure reply; ``text`` is a user message (already free of secrets), escaped here."""
     body = _MENTION.sub(r"<@\1>", f":warning: {escape(text)}")
     return Message(text=_clip(body), blocks=[_section(body, block_id=ids.BLOCK_ERROR)])
+
+
+def _refusal_line(event: AuditEvent, now: datetime) -> str:
+    what = event.action.removesuffix(".refused")
+    why = str((event.detail or {}).get("why") or "no reason recorded")
+    where = f"`{escape(event.target)}`" if event.target else "no target"
+    run = f" run `{escape(event.run_id)}`" if event.run_id else ""
+    return (
+        f":no_entry: `{escape(what)}` by {mention(event.actor)} on {where}{run} · "
+        f"{escape(_clip(why, 200))} · {format_age(event.at, now)}"
+    )
+
+
+def with_refusals(message: Message, refusals: Sequence[AuditEvent], *, now: datetime) -> Message:
+    """``/align history`` for a reviewer: ``message`` plus the latest refused requests, clicks
+    and submissions (newest first), so probing who may do what is visible to those who review.
+    """
+    if not refusals:
+        return message
+    lines = [_refusal_line(e, now) for e in refusals[:REFUSALS_SHOWN]]
+    section = _section("*Refused recently*\n" + "\n".join(lines), block_id=ids.BLOCK_REFUSALS)
+    blocks = list(message.blocks)
+    at = len(blocks) - 1 if blocks and blocks[-1].get("type") == "context" else len(blocks)
+    blocks.insert(at, section)
+    text = _clip(f"{message.text}; {len(refusals)} refused recently", 300)
+    return Message(text=text, blocks=blocks[:MAX_BLOCKS])

@@ -14,6 +14,7 @@ BLOCK_PROBLEM = "help.problem"
 BLOCK_STATUS = "status.body"
 BLOCK_RUN = "run.detail"
 BLOCK_ERROR = "error.body"
+BLOCK_REFUSALS = "history.refusals"
 
 # Run message, review card and recovery (bot/slack/run_message.py, review_card.py).
 BLOCK_RUN_HEADER = "run.header"

@@ -490,6 +490,18 @@ class Store(PlanStore, ScheduleState, SeenRequests, HistoryStore):
         )
         return [AuditEvent(**dict(r)) for r in rows]
 
+    async def refusals(self, *, target: str | None = None, limit: int = 10) -> list[AuditEvent]:
+        """The latest refused requests, clicks and submissions (``*.refused``), newest first,
+        on ``target`` (or on any)."""
+        rows = await self._pool.fetch(
+            """SELECT * FROM align_audit
+               WHERE action LIKE '%.refused' AND ($1::text IS NULL OR target = $1)
+               ORDER BY id DESC LIMIT $2""",
+            target,
+            limit,
+        )
+        return [AuditEvent(**dict(r)) for r in rows]
+
     @staticmethod
     async def _audit(conn: asyncpg.Connection, actor: str, action: str, **kw: Any) -> None:
         await conn.execute(
