@@ -22,6 +22,7 @@ import asyncpg
 from bot.errors import RunRefused, StoreError
 from bot.secrets import mask_url
 from bot.store.migrate import apply_migrations
+from bot.store.outbox import OutboxStore
 from bot.store.plans import PlanStore
 from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
 from bot.store.schedule_state import ScheduleState
@@ -69,7 +70,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-class Store(PlanStore, ScheduleState):
+class Store(PlanStore, ScheduleState, OutboxStore):
     """Async access to the state database. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, pool: asyncpg.Pool, *, label: str) -> None:
