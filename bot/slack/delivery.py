@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import NotifyError
+from bot.report import labels_for, load_report, render_markdown
 from bot.slack.blocks import MAX_BLOCKS, Message, escape
 from bot.slack.format import clip, context, mention, section
 from bot.slack.notifier import Notifier
@@ -47,15 +48,11 @@ OWED_WORDS = {
 
 
 def run_message_link(run: Run) -> str | None:
-    """A link to the run's channel message (where its review card and recovery buttons are),
-    or None while that message has not reached Slack."""
-    slack = run.data.get("slack") or {}
-    link = slack.get("permalink")
-    if link:
-        return str(link)
-    if run.message_ts and run.channel:
-        return f"<#{run.channel}>"
-    return None
+    """The permalink of the run's channel message (where its review card and recovery buttons
+    are), or None while that message has not reached Slack. A bare https URL: Slack makes it
+    clickable even in text that was escaped."""
+    link = (run.data.get("slack") or {}).get("permalink")
+    return str(link) if link else None
 
 
 class SlackEffects:
@@ -222,9 +219,9 @@ class SlackEffects:
         if not self._channel(run) or not payload.get("path"):
             return None
         content = await asyncio.to_thread(_read_bytes, Path(str(payload["path"])))
-        if content is None:
-            log.error("report file %s for run %s is missing", payload["path"], run.id)
-            return None
+        if content is None:  # written on another replica's disk, or gone: render it again
+            log.info("report file of run %s is not here; rendering it from the store", run.id)
+            content = await self._render_report(run)
         file_id = await self.notifier.upload_file(
             str(self._channel(run)),
             filename=f"align-report-{run.id}.md",
@@ -234,6 +231,12 @@ class SlackEffects:
             thread_ts=run.message_ts,
         )
         return {"file_id": file_id}
+
+    async def _render_report(self, run: Run) -> bytes:
+        masker = self.settings.masker()
+        target = self.settings.targets.get(run.target)
+        report = await load_report(self.store, run.id, masker=masker, labels=labels_for(target))
+        return render_markdown(report, masker=masker).encode()
 
     async def _post_failure(self, run: Run, _payload: dict[str, Any]) -> Result:
         failed = [s for s in await self.store.steps(run.id) if s.status == "failed"]
