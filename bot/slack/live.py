@@ -224,8 +224,8 @@ class RunMessenger:
                 due = await self.store.outbox_next_due_s(exclude=list(self._workers))
                 if due is not None:
                     wait = min(wait, due)
-            except Exception:  # the store blinked: log, try again shortly
-                log.exception("Slack outbox: claiming failed; retrying")
+            except Exception as exc:  # the store blinked: say so, try again at the next poll
+                log.warning("Slack outbox: claiming failed (%s); retrying", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self._wake.wait()
