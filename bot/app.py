@@ -59,6 +59,8 @@ __all__ = [
 
 HEALTH_TIMEOUT_S = 3.0
 SHUTDOWN_GRACE_S = 5.0
+# An in-flight Slack call gets this long at shutdown before its item is left to another replica.
+OUTBOX_GRACE_S = 2.0
 
 
 @dataclass
@@ -178,6 +180,7 @@ def build_app(
     webapp.router.add_get("/metrics", _metrics)
     webapp.cleanup_ctx.append(_supervisor_ctx)
     webapp.cleanup_ctx.append(_workflow_ctx)
+    webapp.cleanup_ctx.append(_outbox_ctx)
     if socket_mode:
         webapp.cleanup_ctx.append(_socket_mode_ctx)
     return bundle
@@ -286,6 +289,20 @@ async def _workflow_ctx(app: web.Application) -> AsyncIterator[None]:
     if deps.messenger is not None:
         await deps.messenger.catch_up()
     yield
+
+
+async def _outbox_ctx(app: web.Application) -> AsyncIterator[None]:
+    """This replica delivers what is owed to Slack (whichever replica owed it); on the way out
+    it gives back what it holds, so another replica takes over at once."""
+    messenger = app[BUNDLE_KEY].deps.messenger
+    if messenger is None:
+        yield
+        return
+    messenger.start()
+    try:
+        yield
+    finally:
+        await messenger.close(grace=OUTBOX_GRACE_S)
 
 
 class _MeasuredSocketModeHandler(AsyncSocketModeHandler):

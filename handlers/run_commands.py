@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.errors import RunRefused
 from bot.slack import replies
 from bot.slack.blocks import REFUSALS_SHOWN, Message, escape, with_refusals
+from bot.slack.delivery import run_message_link
 from bot.workflow.drift import check_drift
 from bot.workflow.run import ACTIVE_STATES, RunState
 
@@ -106,13 +107,30 @@ async def run_start(request: StartRequest, ctx: CommandContext, deps: Deps) -> M
     target = deps.settings.target(request.target)  # unknown target → RunRefused naming them
     await _require_requester(deps, ctx.user_id)
     channel = target.channel or deps.settings.channel or ctx.channel_id or None
-    run = await runner.start(
-        target=target.name, requested_by=ctx.user_id, via="slack", channel=channel
-    )
+    try:
+        run = await runner.start(
+            target=target.name, requested_by=ctx.user_id, via="slack", channel=channel
+        )
+    except RunRefused as exc:
+        raise await _pointing_at_holder(deps, target.name, exc) from exc
     where = f" in <#{channel}>" if channel else ""
     return replies.notice(
         f":rocket: Run `{escape(run.id)}` on `{escape(target.name)}` started; follow it{where}."
     )
+
+
+async def _pointing_at_holder(deps: Deps, target: str, refused: RunRefused) -> RunRefused:
+    """A busy refusal that links to the run holding the target (its card, its buttons)."""
+    holder = await deps.store.active_run(target)
+    if holder is None:
+        return refused
+    link = run_message_link(holder)
+    where = (
+        f" Open its message: {link}"
+        if link
+        else " Its message has not reached Slack yet; it is posted as soon as Slack answers."
+    )
+    return RunRefused(refused.message + "." + where, **refused.context)
 
 
 async def run_cancel(request: CancelRequest, ctx: CommandContext, deps: Deps) -> Message:

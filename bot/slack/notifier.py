@@ -86,6 +86,14 @@ class Notifier:
             ),
         )
 
+    async def permalink(self, channel: str, ts: str) -> str:
+        """The link a person clicks to reach message ``ts`` (``chat.getPermalink``)."""
+        resp = await self._call(
+            "chat.getPermalink",
+            lambda: self.client.chat_getPermalink(channel=channel, message_ts=ts),
+        )
+        return str(resp["permalink"])
+
     async def post_ephemeral(self, channel: str, user: str, message: Message) -> None:
         await self._call(
             "chat.postEphemeral",

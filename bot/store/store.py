@@ -23,6 +23,7 @@ from bot.errors import RunRefused, StoreError
 from bot.secrets import mask_url
 from bot.store.history import HistoryStore
 from bot.store.migrate import apply_migrations
+from bot.store.outbox import OutboxStore
 from bot.store.plans import PlanStore
 from bot.store.records import AuditEvent, Decision, RecoveryAction, Run, StepRecord
 from bot.store.schedule_state import ScheduleState
@@ -74,7 +75,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-class Store(PlanStore, ScheduleState, SeenRequests, HistoryStore):
+class Store(PlanStore, ScheduleState, SeenRequests, HistoryStore, OutboxStore):
     """Async access to the state database. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, pool: asyncpg.Pool, *, label: str) -> None:

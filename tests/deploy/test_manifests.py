@@ -264,10 +264,12 @@ def test_k8s_deployment_probes_hit_healthz_on_the_container_port(yaml: ModuleTyp
     assert env.get("PORT") in (None, "3000")
 
 
-def test_k8s_deployment_runs_one_non_root_pod_with_a_read_only_root(yaml: ModuleType) -> None:
+def test_k8s_deployment_rolls_two_non_root_pods_with_a_read_only_root(yaml: ModuleType) -> None:
     deployment = _k8s_docs(yaml)["Deployment"]
-    assert deployment["spec"]["replicas"] == 1
-    assert deployment["spec"]["strategy"]["type"] == "Recreate"
+    assert deployment["spec"]["replicas"] == 2  # two replicas share the store (the outbox)
+    strategy = deployment["spec"]["strategy"]
+    assert strategy["type"] == "RollingUpdate"
+    assert strategy["rollingUpdate"]["maxUnavailable"] == 0  # a ready pod before one stops
     pod = deployment["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"].get("runAsUser", 1) != 0

@@ -110,6 +110,7 @@ class SlackEmulator:
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.getPermalink": self._permalink,
             "chat.postEphemeral": self._post_ephemeral,
             "views.open": self._views_open,
             "views.update": self._views_update,
@@ -182,6 +183,13 @@ class SlackEmulator:
 
     def server_error(self, method: str, *, status: int = 500, times: int = 1) -> None:
         self.fail(method, status=status, times=times)
+
+    def recover(self, method: str | None = None) -> None:
+        """Drop the scripted failures still queued (of ``method``, or of every method)."""
+        if method is None:
+            self._scripts.clear()
+        else:
+            self._scripts.pop(method, None)
 
     def _scripted(self, method: str) -> _Script | None:
         queue = self._scripts.get(method)
@@ -367,6 +375,15 @@ class SlackEmulator:
             "text": message["text"],
             "message": message,
         }
+
+    def _permalink(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        key = (str(args.get("channel") or ""), str(args.get("message_ts") or ""))
+        if not key[0]:
+            return {"ok": False, "error": "channel_not_found"}
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://acme.slack.com/archives/{key[0]}/p{key[1].replace('.', '')}"
+        return {"ok": True, "channel": key[0], "permalink": link}
 
     def _post_ephemeral(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         problem = self._message_problems(args)
