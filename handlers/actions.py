@@ -377,11 +377,12 @@ def on_restore_click(deps: Deps) -> Callable[..., Awaitable[None]]:
             else:
                 why = check.refusal
         if why is not None or check is None:
-            await deps.store.audit(  # recorded before the ack answers the click
-                click.user_id,
-                f"click.{click.action_id}.refused",
+            await audit_refusal(  # recorded before the ack answers the click
+                deps,
+                actor=click.user_id,
+                what=f"click.{click.action_id}",
+                why=str(why),
                 run_id=click.run_id,
-                detail={"why": why},
             )
             _spawn(deps, _replier(deps, click)(replies.refusal(str(why))), "restore refusal")
             await ack()
@@ -404,8 +405,8 @@ async def restore_and_tell(
     assert deps.access is not None and deps.runner is not None
     verdict = await deps.access.recoverer(user)
     if not verdict.allowed:
-        await deps.store.audit(
-            user, "recovery.restore_refused", run_id=run_id, detail={"why": verdict.reason}
+        await audit_refusal(
+            deps, actor=user, what="recovery.restore", why=verdict.reason, run_id=run_id
         )
         await reply(replies.refusal(verdict.reason))
         return

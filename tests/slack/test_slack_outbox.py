@@ -48,7 +48,7 @@ async def test_outbox_restart_while_slack_is_down_posts_message_and_card_once_in
     assert resp.status == 200
     run = await first.flow.wait_run(lambda r: r.state is RunState.AWAITING_REVIEW)
     await cluster.slack.wait_for("chat.postMessage", timeout=20)  # it tried, Slack said 500
-    owed = await _wait_owed(first.flow.store, run.id, Owed.RUN_MESSAGE, Owed.CARD)
+    owed = await _wait_owed(first.flow.store, run.id, Owed.RUN_MESSAGE, Owed.CARD, Owed.SQL_UPLOAD)
     assert owed.index(Owed.RUN_MESSAGE) < owed.index(Owed.CARD) < owed.index(Owed.SQL_UPLOAD)
 
     await first.stop()  # the bot restarts while Slack is still down
