@@ -34,6 +34,7 @@ import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, SlackSettings
 from bot.errors import ConfigError, StoreError
+from bot.leftovers import clean_leftovers
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.observe import make_observer
 from bot.slack.access import Access
@@ -279,6 +280,8 @@ async def _workflow_ctx(app: web.Application) -> AsyncIterator[None]:
     applied again) and bring recent run messages up to date."""
     deps = app[BUNDLE_KEY].deps
     if deps.runner is not None:
+        # Before anything new starts: copies of production a killed process left running.
+        await clean_leftovers(deps.store)
         resolved = await deps.runner.recover()
         if resolved:
             log.warning("%d run(s) were interrupted by the previous process", len(resolved))

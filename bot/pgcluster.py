@@ -13,6 +13,7 @@ handed to that user.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pwd
 import re
@@ -22,11 +23,13 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 
 from bot.errors import AlignError
+from bot.files import write_private
 from bot.shell import run_command
 
 SUPERUSER = "align"
@@ -35,6 +38,11 @@ INSTALL_HINT = (
     "`sudo apt-get install -y postgresql` (Debian/Ubuntu), or set PG_BIN to the folder that "
     "holds initdb."
 )
+EPHEMERAL_PREFIX = "align-pg-"
+OWNER_FILE = "owner.json"
+# Folders of the ephemeral clusters this process started and has not deleted yet: anything else
+# with this process's pid in its owner file is a leftover (a stop that failed), see leftovers.py.
+LIVE_EPHEMERAL: set[Path] = set()
 _DB_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _EPHEMERAL_SETTINGS = {
     "fsync": "off",
@@ -109,6 +117,29 @@ def process_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def process_started(pid: int) -> str | None:
+    """When ``pid`` started (clock ticks since boot, /proc/PID/stat field 22), or None when it
+    is gone: a pid together with its start time names one process, even after pid reuse."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 and fields[0] not in ("Z", "X") else None
+
+
+def write_owner(base: Path, *, purpose: str, **owner: str) -> None:
+    """Record in ``base`` which process made it, when and what for (see :data:`OWNER_FILE`)."""
+    record = {
+        "pid": os.getpid(),
+        "pid_started": process_started(os.getpid()),
+        "purpose": purpose,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **owner,
+    }
+    write_private(base / OWNER_FILE, json.dumps(record) + "\n")
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -132,10 +163,19 @@ class PgCluster:
 
     # ----------------------------------------------------------------- lifecycle
     @classmethod
-    async def start_ephemeral(cls, *, parent: Path | None = None) -> PgCluster:
-        """A new throwaway cluster in a temporary folder, started; ``stop(delete=True)`` ends it."""
-        base = Path(tempfile.mkdtemp(prefix="align-pg-", dir=parent))
+    async def start_ephemeral(
+        cls, *, parent: Path | None = None, purpose: str = "scratch", **owner: str
+    ) -> PgCluster:
+        """A new throwaway cluster in a temporary folder, started; ``stop(delete=True)`` ends it.
+
+        The folder records who made it and why (``owner.json``: this process, ``purpose`` and
+        e.g. ``run_id``/``target``), so a cluster outliving its process — the bot killed during a
+        rehearsal leaves a full copy of production behind — is found and removed by
+        bot/leftovers.py at the next start-up or retention run."""
+        base = Path(tempfile.mkdtemp(prefix=EPHEMERAL_PREFIX, dir=parent))
+        write_owner(base, purpose=purpose, **owner)
         cluster = cls(base, bin_dir=await asyncio.to_thread(find_pg_bin), ephemeral=True)
+        LIVE_EPHEMERAL.add(base)
         try:
             await cluster.init()
             await cluster.start()
@@ -252,6 +292,7 @@ class PgCluster:
         self.port = None
         if delete:
             await asyncio.to_thread(shutil.rmtree, self.base_dir, True)
+            LIVE_EPHEMERAL.discard(self.base_dir)
 
     # ----------------------------------------------------------------- databases
     async def create_database(self, name: str, *, template: str | None = None) -> str:

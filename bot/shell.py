@@ -219,6 +219,10 @@ class _SubreaperBox(_Box):
             await _kill_group(proc)
 
 
+def _tie(argv: Sequence[str]) -> list[str]:
+    return [sys.executable, "-I", "-S", str(STEP_EXEC), "tied", str(os.getpid()), "--", *argv]
+
+
 def _open_box(contain: Containment | None, user: str | None) -> _Box | None:
     if contain is None:
         return None
@@ -243,6 +247,7 @@ async def run_command(
     on_line: LineCallback | None = None,
     input_bytes: bytes | None = None,
     contain: Containment | None = None,
+    tied: bool = False,
 ) -> CommandResult:
     """Run ``argv`` to completion or until ``timeout`` seconds, killing its process group then.
 
@@ -250,19 +255,22 @@ async def run_command(
     executable is reported as exit code 127 with the reason in the tail, like a shell would.
     With ``contain`` (runbook commands: pass :func:`step_containment`), every descendant is
     killed before this returns, on every path; output written by them after the command exited
-    is lost with them.
+    is lost with them. With ``tied`` the command is killed by the kernel if the bot dies
+    first (a parent-death signal set by step_exec.py), so it never outlives the bot.
     """
     masker = masker or Masker()
     started = time.monotonic()
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     try:
         box = _open_box(contain, user)
+        if tied and (box is not None or user is not None):
+            raise ValueError("run_command: tied= cannot be combined with contain= or user=")
     except OSError as exc:  # fail closed: an uncontained runbook command is not run at all
         message = f"could not set up the step's process containment: {exc}"
         return CommandResult(tuple(argv), 125, masker.mask(message), time.monotonic() - started)
     try:
         proc = await asyncio.create_subprocess_exec(
-            *(box.wrap(argv) if box is not None else argv),
+            *(box.wrap(argv) if box is not None else _tie(argv) if tied else argv),
             cwd=cwd,
             env=dict(env) if env is not None else None,
             stdin=asyncio.subprocess.PIPE

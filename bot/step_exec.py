@@ -6,6 +6,13 @@ It uses the standard library only, so it starts in a few milliseconds and does n
 
 Modes:
 
+``tied PPID``
+    Die with the bot: ask the kernel to SIGKILL this process when its parent (the bot, pid PPID)
+    dies, then exec ARGV (the setting survives the exec). Used for the PostgreSQL client tools
+    (``pg_dump``, ``pg_restore``, ``psql``): a bot killed mid-rehearsal must not leave a
+    ``pg_restore`` loading production's rows into a copy nobody will ever delete. Exits 125
+    without running ARGV when the bot is already gone.
+
 ``cgroup DIR``
     Move this process into the step's cgroup v2 directory, then exec ARGV. Everything the command
     starts stays in that cgroup whatever it does (``setsid``, double fork); the bot kills the
@@ -33,6 +40,7 @@ import signal
 import subprocess
 import sys
 
+PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -48,6 +56,16 @@ def _exec(argv: list[str]) -> None:
         _fail(127, f"{argv[0]}: {exc.strerror}")
     except OSError as exc:
         _fail(126, f"{argv[0]}: {exc.strerror}")
+
+
+def _tie_to_parent(parent: int | None = None) -> None:
+    """SIGKILL this process when its parent dies (kept across exec, cleared only by fork and
+    set-uid changes); when the parent is already gone, stop here."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        _fail(125, f"prctl(PR_SET_PDEATHSIG) failed: {os.strerror(ctypes.get_errno())}")
+    if parent is not None and os.getppid() != parent:
+        _fail(125, "the bot that started this command is gone")
 
 
 def _cgroup(directory: str, argv: list[str]) -> None:
@@ -135,9 +153,16 @@ def _subreaper(grace: float, argv: list[str]) -> None:
 
 def main(args: list[str]) -> None:
     if len(args) < 4 or args[2] != "--":
-        _fail(125, "usage: step_exec.py cgroup DIR -- ARGV... | subreaper GRACE -- ARGV...")
+        _fail(
+            125,
+            "usage: step_exec.py tied PPID -- ARGV... | cgroup DIR -- ARGV... "
+            "| subreaper GRACE -- ARGV...",
+        )
     mode, arg, argv = args[0], args[1], args[3:]
-    if mode == "cgroup":
+    if mode == "tied":
+        _tie_to_parent(int(arg))
+        _exec(argv)
+    elif mode == "cgroup":
         _cgroup(arg, argv)
     elif mode == "subreaper":
         _subreaper(float(arg), argv)

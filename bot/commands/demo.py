@@ -167,7 +167,7 @@ async def demo(data_dir: Path, *, mode: str, interactive: bool) -> int:
     started = time.monotonic()
     await asyncio.to_thread(private_dir, data_dir)  # dumps of the example's rows go here
     print("starting an embedded PostgreSQL cluster …", flush=True)
-    cluster = await PgCluster.start_ephemeral()
+    cluster = await PgCluster.start_ephemeral(purpose="demo")
     try:
         prod = await cluster.create_database("bhq_prod")
         dev = await cluster.create_database("bhq_dev")

@@ -17,6 +17,7 @@ import sys
 
 from bot.config import Settings, load_settings
 from bot.errors import AlignError
+from bot.leftovers import clean_leftovers
 from bot.state import open_state_store
 from bot.store import Run
 from bot.tasks import TaskSupervisor
@@ -79,6 +80,7 @@ async def drive(
             runner = Runner(
                 settings=settings, store=store, supervisor=supervisor, listeners=[progress]
             )
+            await clean_leftovers(store)
             await runner.recover()
             run = await runner.start(target=args.target, requested_by=requester, via=via)
             run = await runner.wait(run.id)

@@ -4,7 +4,8 @@ Only snapshots go (each provider's ``prune`` deletes what *it* made for that tar
 Neon snapshots/branches). Run folders (reports, reviewed SQL) stay: they are the audit trail.
 Every deletion is recorded in the audit log (``retention.deleted``), and a run whose snapshot
 was deleted gets ``run.data["snapshot"]["status"] = "deleted"`` so nobody is offered a restore
-that can no longer happen. Old job-lease rows are forgotten too.
+that can no longer happen. Old job-lease rows are forgotten too, and throwaway clusters a dead
+process left behind (bot/leftovers.py) are removed and audited (``cleanup.leftover``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from bot.errors import AlignError
 from bot.jobs.deps import JobDeps
+from bot.leftovers import clean_leftovers
 from bot.log import log_context
 from bot.snapshots import DELETED, SnapshotInfo, provider_for
 
@@ -51,6 +53,7 @@ async def prune_snapshots(deps: JobDeps) -> dict[str, Any]:
                 continue
         results[name] = [info.id for info in removed]
     results["job_leases_forgotten"] = await deps.store.prune_job_runs(older_than=older_than)
+    results["leftovers_removed"] = [str(x.path) for x in await clean_leftovers(deps.store)]
     return results
 
 

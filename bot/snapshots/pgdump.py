@@ -276,7 +276,12 @@ class PgDumpProvider:
         path = await self._existing_dump(info)
         name = scratch_name(REHEARSAL_PREFIX, info.detail.get("run_id") or info.name)
         try:
-            cluster = await PgCluster.start_ephemeral()
+            cluster = await PgCluster.start_ephemeral(
+                purpose="rehearsal",
+                run_id=str(info.detail.get("run_id") or ""),
+                target=self.target_name,
+                snapshot=info.name,
+            )
         except PgClusterError as exc:
             raise SnapshotError(f"cannot start a scratch cluster for the rehearsal: {exc}") from exc
         try:

@@ -134,7 +134,11 @@ class PgTools:
         """Run a tool with ``conn``'s password in its environment; raise on failure (the
         message: action, exit status, output tail, then ``hint``)."""
         result = await run_command(
-            list(argv), env=conn.env(), timeout=timeout, masker=conn.masker(self.masker)
+            list(argv),
+            env=conn.env(),
+            timeout=timeout,
+            masker=conn.masker(self.masker),
+            tied=True,  # a pg_restore must not outlive a bot killed mid-rehearsal
         )
         self.results.append(result)
         if result.timed_out:

@@ -49,7 +49,7 @@ async def schema_file_database(path: Path, *, label: str | None = None) -> Async
     """A scratch database on a throwaway local cluster holding the schema in ``path``, loaded
     by (and yielded as the URL of) an unprivileged owner role. ``label`` names the file in
     errors (default: ``path``'s name)."""
-    cluster = await PgCluster.start_ephemeral()
+    cluster = await PgCluster.start_ephemeral(purpose="schema file")
     try:
         url = await cluster.create_owned_database("desired", owner=LOADER_ROLE)
         await load_schema_file(url, path, label=label)

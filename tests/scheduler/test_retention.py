@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.jobs.retention import prune_snapshots
+from bot.pgcluster import EPHEMERAL_PREFIX, OWNER_FILE
 from bot.snapshots import provider_for
 from bot.store import Run
 from bot.workflow.run import RunState
@@ -50,4 +54,22 @@ async def test_retention_deletes_old_dumps_records_them_and_keeps_run_folders(jo
     [event] = [e for e in await jobs_env.store.audit_events() if e.action == "retention.deleted"]
     assert event.target == "prod" and event.detail["id"] == old_run.snapshot_id
     assert event.detail["path"] == old_path
-    assert await prune_snapshots(jobs_env.deps) == {"prod": [], "job_leases_forgotten": 0}
+    again = await prune_snapshots(jobs_env.deps)
+    assert again["prod"] == [] and again["job_leases_forgotten"] == 0
+
+
+async def test_retention_removes_clusters_a_dead_process_left_and_audits_it(jobs_env) -> None:
+    leftover = Path(tempfile.mkdtemp(prefix=EPHEMERAL_PREFIX))
+    (leftover / "data").mkdir()
+    (leftover / "data" / "base.bin").write_bytes(b"\0" * 4096)
+    # a pid above the kernel's maximum (2**22): its owner is surely gone
+    owner = {"pid": 2**22 + 17, "pid_started": "1", "purpose": "rehearsal", "run_id": "r-1"}
+    (leftover / OWNER_FILE).write_text(json.dumps(owner))
+
+    result = await prune_snapshots(jobs_env.deps)
+
+    assert str(leftover) in result["leftovers_removed"]
+    assert not leftover.exists()
+    events = [e for e in await jobs_env.store.audit_events() if e.action == "cleanup.leftover"]
+    [event] = [e for e in events if e.detail["path"] == str(leftover)]
+    assert event.run_id == "r-1" and event.detail["size_bytes"] >= 4096
