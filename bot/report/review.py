@@ -150,6 +150,9 @@ def build_review(facts: Facts, *, no_changes: bool) -> ReviewSection:
         for i in review.get("impact") or []
         if isinstance(i, dict)
     )
+    lock_warning = facts.data("lock_budget").get("warning")
+    if lock_warning:
+        impact += (f"lock table: {lock_warning}",)
     reviewed_sha = next((d.sql_sha256 for d in reversed(decisions) if d.sql_sha256), None)
     status = (
         "succeeded" if review else step_status(facts.step.get("review"), run_stopped=facts.stopped)

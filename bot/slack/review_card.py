@@ -240,6 +240,9 @@ def review_card(
     if changes:
         body = _bullets(changes, budget=2000, more="… and {n} more tables")
         blocks.append(section(f"*Changes by table*\n{body}"))
+    warning = (data.get("lock_budget") or {}).get("warning")
+    if warning:
+        blocks.append(section(f":warning: *Lock table*\n{escape(clip(str(warning), 600))}"))
     for extra in (_impact_section(review), _rehearsal_section(data.get("rehearsal") or {})):
         if extra is not None:
             blocks.append(extra)

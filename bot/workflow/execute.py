@@ -9,7 +9,9 @@ and is reported with its index. Every ApplyError says what became of the transac
 (``transaction``: production.Transaction); a connection lost while COMMIT is in flight is never
 called a rollback: its outcome is unknown. Statements that cannot run in a transaction (CREATE INDEX
 CONCURRENTLY, …) run after the commit, one by one, each reported. The rehearsal runs the same
-statements on a copy, then reads the locks its transaction holds from ``pg_locks`` and rolls back.
+statements on a copy, then reads the locks its transaction holds from ``pg_locks`` (which relations,
+and how many lock-table slots in all: see locks.py) and rolls back. A statement that fills the
+server's lock table is reported in those words, with the settings that size it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import asyncpg
 from bot.errors import ApplyError, CatalogError
 from bot.schema.introspect import connect
 from bot.workflow.identity import APPLY_LOCK_KEY
+from bot.workflow.locks import is_out_of_locks, locks_held, out_of_locks_message, read_capacity
 from bot.workflow.production import Transaction
 
 Progress = Callable[[int, int], Awaitable[None]]
@@ -46,6 +49,7 @@ class ExecutionResult:
     statements_applied: int = 0
     durations: list[dict[str, Any]] = field(default_factory=list)
     locks: list[dict[str, str]] = field(default_factory=list)
+    locks_held: int | None = None  # lock-table slots the rehearsal's transaction held at its end
     non_transactional: list[dict[str, Any]] = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -66,16 +70,19 @@ async def _run_in_transaction(
     result: ExecutionResult,
     progress: Progress | None,
 ) -> None:
+    # Read now: once the lock table is full the transaction is aborted and cannot ask.
+    capacity = await read_capacity(conn) if statements else None
     for stmt in statements:
         started = time.monotonic()
         try:
             status = await conn.execute(stmt.sql)
         except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise ApplyError(
-                f"statement {stmt.index} failed: {exc}",
-                statement_index=stmt.index,
-                statement=stmt.sql,
-            ) from exc
+            message = (
+                out_of_locks_message(stmt.index, capacity)
+                if is_out_of_locks(exc)
+                else f"statement {stmt.index} failed: {exc}"
+            )
+            raise ApplyError(message, statement_index=stmt.index, statement=stmt.sql) from exc
         result.statements_applied += 1
         result.durations.append(
             {
@@ -251,6 +258,7 @@ async def rehearse_statements(
         try:
             await conn.execute(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
             await _run_in_transaction(conn, [s for s in runnable if s.transactional], result, None)
+            result.locks_held = await locks_held(conn)
             rows = await conn.fetch(
                 """SELECT c.oid::regclass::text AS relation, l.mode
                    FROM pg_locks l JOIN pg_class c ON c.oid = l.relation

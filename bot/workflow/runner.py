@@ -349,8 +349,11 @@ class Runner:
         rehearsal = await self._step(
             run, "rehearsal", lambda: steps.rehearse(ctx, plan.review, snapshot)
         )
+        budget = await steps.lock_budget(ctx, plan.review, rehearsal)
         expires = self.clock.now() + timedelta(seconds=self.settings.timeouts.approval_ttl_s)
-        run = await self.store.update_run(run.id, data={"rehearsal": rehearsal})
+        run = await self.store.update_run(
+            run.id, data={"rehearsal": rehearsal, "lock_budget": budget}
+        )
         recorded = await self._record_plan(run, plan, snapshot, expires=expires)
         run = await self._move(run, S.AWAITING_REVIEW, approval_expires_at=expires)
         await self.emit(run, "awaiting_review", review=plan.review, plan=recorded)

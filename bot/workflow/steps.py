@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+
 from bot.errors import AlignError, CommandError, DevSyncError, PlanError, SnapshotError
 from bot.files import copy_private, private_dir, write_private
 from bot.review.analyze import analyze_in_worker
@@ -21,10 +23,11 @@ from bot.review.model import Review, ReviewedStatement, destructive_categories
 from bot.review.source import SqlSource, decode_sql
 from bot.schema.diff import diff_schemas
 from bot.schema.fingerprint import schema_fingerprint
-from bot.schema.introspect import IntrospectOptions, fetch_schema
+from bot.schema.introspect import IntrospectOptions, connect, fetch_schema
 from bot.shell import CommandResult, run_command, step_containment
 from bot.snapshots import SnapshotInfo, provider_for
 from bot.store import Run
+from bot.workflow import locks
 from bot.workflow.context import StepContext
 from bot.workflow.desired import SCHEMA_COPY, desired_database
 from bot.workflow.execute import SqlStatement, rehearse_statements
@@ -332,8 +335,29 @@ async def rehearse(
         "duration_s": result.duration_s,
         "statements": result.durations[:500],
         "locks": result.locks[:200],
+        "locks_held": result.locks_held,
         "not_rehearsed": result.non_transactional,
     }
+
+
+async def lock_budget(
+    ctx: StepContext, review: Review, rehearsal: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Will the plan's one transaction fit in production's lock table (see locks.py)? Measured
+    by the rehearsal when it ran, else estimated; production's settings read from its catalog.
+    Never fails the run: an unreadable setting is recorded and the card says nothing."""
+    held = rehearsal.get("locks_held") if rehearsal.get("status") == "passed" else None
+    try:
+        conn = await connect(ctx.target.database_url.value)
+        try:
+            capacity = await locks.read_capacity(conn)
+        finally:
+            await conn.close()
+    except (AlignError, asyncpg.PostgresError, OSError) as exc:
+        return {"error": ctx.masker.mask(str(getattr(exc, "message", exc)))}
+    measured = held is not None
+    needed = int(held) if measured else locks.estimate_locks(review)
+    return locks.lock_budget(needed=needed, measured=measured, capacity=capacity)
 
 
 # ----------------------------------------------------------------------------- 7. verify

@@ -68,6 +68,9 @@ def review_card_text(run: Run, review: Review | None) -> str:
     lines.append(
         f"rehearsal: {status} {rehearsal.get('reason') or rehearsal.get('error') or ''}".rstrip()
     )
+    warning = (data.get("lock_budget") or {}).get("warning")
+    if warning:
+        lines.append(f"WARNING (lock table): {warning}")
     if review is not None:
         lines.append(render_review_text(review, source=f"run {run.id}"))
     lines.append("=" * 72)
