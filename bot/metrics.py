@@ -210,7 +210,7 @@ class Metrics:
         self.runs = r.counter(
             "align_runs_total",
             "Runs that reached a final state, by target and outcome "
-            "(in_sync, out_of_sync, rejected, cancelled, failed, interrupted).",
+            "(in_sync, out_of_sync, not_verified, rejected, cancelled, failed, interrupted).",
             ("target", "outcome"),
         )
         self.step_seconds = r.histogram(

@@ -40,7 +40,9 @@ _KEPT = 1024  # runs remembered for de-duplication and open timers
 def outcome_label(run: Run) -> str:
     """The ``outcome`` label of ``align_runs_total`` for a run in a final state."""
     if run.state is RunState.DONE:
-        return "in_sync" if run.outcome == "IN SYNC" else "out_of_sync"
+        return {"IN SYNC": "in_sync", "NOT VERIFIED": "not_verified"}.get(
+            run.outcome or "", "out_of_sync"
+        )
     return run.state.value
 
 

@@ -112,6 +112,14 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(plan.sql)
         for warning in plan.warnings:
             print(f"-- warning: {warning}", file=sys.stderr)
+    if not plan.complete:
+        # Never a silent skip: the script above does not make FROM equal TO.
+        print(
+            f"align diff: the plan is incomplete: {len(plan.unplanned)} object(s) of a kind "
+            "align cannot plan differ: " + "; ".join(plan.unplanned),
+            file=sys.stderr,
+        )
+        return 1
     if args.exit_code:
         return 0 if plan.is_empty else 2
     return 0

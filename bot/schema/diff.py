@@ -53,7 +53,11 @@ def diff_schemas(old: m.Schema, new: m.Schema) -> Plan:
             0,
             Statement("SET check_function_bodies = off", "check_function_bodies", "set_option"),
         )
-    plan = Plan(statements=ordered, warnings=cs.warnings + _unsupported_warnings(old, new))
+    plan = Plan(
+        statements=ordered,
+        warnings=cs.warnings + _unsupported_warnings(old, new),
+        unplanned=_unplanned(old, new),
+    )
     log.debug("diff: %d statement(s), %d warning(s)", len(plan.statements), len(plan.warnings))
     return plan
 
@@ -67,6 +71,16 @@ def _old_deps(cs: ChangeSet) -> Mapping[Key, tuple[Key, ...]]:
         for dep in cs.rev_old.get(key, ()):
             deps[dep] = (*deps[dep], ("oldtype", *key[1:]))
     return deps
+
+
+def _unplanned(old: m.Schema, new: m.Schema) -> list[str]:
+    """Unsupported objects on one side only (a changed one is on both sides, each with its own
+    signature): the difference the plan cannot make."""
+    a, b = set(old.unsupported), set(new.unsupported)
+    return [
+        f"{obj.kind} {obj.identity} (only in {'FROM' if obj in a else 'TO'})"
+        for obj in sorted(a ^ b, key=lambda u: (u.kind, u.identity, u.signature))
+    ]
 
 
 def _unsupported_warnings(old: m.Schema, new: m.Schema) -> list[str]:

@@ -101,10 +101,17 @@ class Plan:
 
     statements: list[Statement] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Objects of a kind the engine cannot plan that exist on one side only: the statements do
+    # not make the two schemas equal, so nothing may call them in sync.
+    unplanned: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not self.statements
+
+    @property
+    def complete(self) -> bool:
+        return not self.unplanned
 
     @property
     def sql(self) -> str:
@@ -121,4 +128,5 @@ class Plan:
         return {
             "statements": [s.to_dict() for s in self.statements],
             "warnings": list(self.warnings),
+            "unplanned": list(self.unplanned),
         }

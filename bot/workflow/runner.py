@@ -470,8 +470,8 @@ class Runner:
                 data |= await judge_after_failure(ctx, plan, data)
                 verify = data["verify"]
                 fields = {"data": {"verify": verify}}
-                if isinstance(verify.get("in_sync"), bool):
-                    fields["outcome"] = "IN SYNC" if verify["in_sync"] else "OUT OF SYNC"
+                if "in_sync" in verify:
+                    fields["outcome"] = steps.outcome(verify)
             else:
                 data |= {"production": "unchanged", "production_detail": "nothing was applied"}
             await self.store.finish_step(
@@ -500,7 +500,7 @@ class Runner:
         if steps.has_verify_command(ctx):
             verify |= await self._step(run, "verify_command", lambda: steps.verify_command(ctx))
         verify = steps.verdict(verify)
-        outcome = "IN SYNC" if verify["in_sync"] else "OUT OF SYNC"
+        outcome = steps.outcome(verify)
         run = await self.store.update_run(run.id, data={"verify": verify}, outcome=outcome)
         if run.is_final:
             await self._record_late_verification(run, outcome)

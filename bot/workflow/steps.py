@@ -369,7 +369,13 @@ async def verify(ctx: StepContext) -> dict[str, Any]:
         prod = await fetch_schema(ctx.target.database_url.value, options=_options(ctx))
         desired = await fetch_schema(url, options=_options(ctx))
     plan = diff_schemas(prod, desired)
-    return {"builtin_in_sync": plan.is_empty, "remaining": [s.sql for s in plan.statements][:100]}
+    data: dict[str, Any] = {
+        "builtin_in_sync": plan.is_empty and plan.complete,
+        "remaining": [s.sql for s in plan.statements][:100],
+    }
+    if not plan.complete and plan.is_empty:  # equal as far as align can see: that is not enough
+        data |= {"builtin_in_sync": None, "unplanned": plan.unplanned[:100]}
+    return data
 
 
 async def verify_command(ctx: StepContext) -> dict[str, Any]:
@@ -398,7 +404,9 @@ async def verify_all(ctx: StepContext) -> dict[str, Any]:
 
 
 def verdict(data: dict[str, Any]) -> dict[str, Any]:
-    """Both judges must agree; with neither, the run cannot claim to be in sync."""
+    """Both judges must agree; with neither, the run cannot claim to be in sync. A judge that
+    cannot tell (None: objects of a kind the built-in differ cannot compare differ) makes the
+    verdict None — NOT VERIFIED — unless another judge already says OUT OF SYNC."""
     judges = [data["builtin_in_sync"]] if "builtin_in_sync" in data else []
     if "command_exit_code" in data:
         judges.append(data["command_exit_code"] == 0)
@@ -408,7 +416,20 @@ def verdict(data: dict[str, Any]) -> dict[str, Any]:
             "in_sync": False,
             "note": "nothing could judge the result: no desired schema and no verify command",
         }
-    return {**data, "in_sync": all(judges)}
+    if False in judges:
+        return {**data, "in_sync": False}
+    if None in judges:
+        note = "objects of a kind align cannot compare differ: " + "; ".join(
+            data.get("unplanned") or []
+        )
+        return {**data, "in_sync": None, "note": note}
+    return {**data, "in_sync": True}
+
+
+def outcome(verify: dict[str, Any]) -> str:
+    """The run's outcome word for a verdict."""
+    in_sync = verify.get("in_sync")
+    return "IN SYNC" if in_sync is True else "OUT OF SYNC" if in_sync is False else "NOT VERIFIED"
 
 
 # ----------------------------------------------------------------------------- 10. related

@@ -174,3 +174,29 @@ async def test_cli_diff_help_documents_the_password_less_form() -> None:
     out, _ = await proc.communicate()
     text = out.decode()
     assert "PGPASSWORD" in text and "PGPASSFILE" in text and "ps" in text
+
+
+RANGE = "CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi);"
+
+
+async def test_cli_diff_never_skips_a_kind_it_cannot_plan_silently(make_db, pg_cluster) -> None:
+    """A range type only in TO: the script cannot make FROM equal TO, so align diff says which
+    object it could not plan and exits non-zero, with or without --exit-code."""
+    a = _no_password(await make_db("CREATE TABLE t (id int);"))
+    b = _no_password(await make_db("CREATE TABLE t (id int, name text);" + RANGE))
+    env = _env(PGPASSWORD=pg_cluster.password)
+    for extra in ((), ("--exit-code",)):
+        code, out, err = await _align("--from", a, "--to", b, *extra, env=env)
+        assert code == 1
+        assert out == "ALTER TABLE public.t ADD COLUMN name text;\n"  # the rest is still shown
+        assert (
+            "the plan is incomplete" in err and "range type public.floatrange (only in TO)" in err
+        )
+    code, out, _ = await _align("--from", a, "--to", b, "--json", env=env)
+    assert code == 1
+    assert "range type public.floatrange (only in TO)" in json.loads(out)["unplanned"]
+    # The same unsupported object on both sides is no difference the plan misses.
+    c = _no_password(await make_db(RANGE))
+    d = _no_password(await make_db(RANGE))
+    code, out, _ = await _align("--from", c, "--to", d, "--exit-code", env=env)
+    assert (code, out) == (0, "")

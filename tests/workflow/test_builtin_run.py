@@ -223,3 +223,24 @@ async def test_runner_orphan_sweep_resolves_a_run_whose_driver_went_quiet(wf) ->
     finally:
         sweep.cancel()
     assert (await wf.store.get_run(run.id)).state is RunState.INTERRUPTED
+
+
+async def test_builtin_run_with_a_difference_align_cannot_plan_is_not_verified(wf) -> None:
+    """Everything align can see matches, but the desired database holds an object of a kind it
+    cannot plan: the run must not say IN SYNC."""
+    await wf.prod_execute(
+        "DROP TABLE legacy; ALTER TABLE users ADD COLUMN verified boolean NOT NULL DEFAULT false;"
+        "CREATE INDEX users_email_idx ON users (email);"
+    )
+    conn = await asyncpg.connect(wf.dev)
+    try:
+        await conn.execute(
+            "CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi)"
+        )
+    finally:
+        await conn.close()
+    run = await wf.until_review()
+    assert run.state is RunState.DONE
+    assert run.outcome == "NOT VERIFIED"
+    assert run.data["verify"]["in_sync"] is None
+    assert "range type public.floatrange (only in TO)" in run.data["verify"]["note"]
