@@ -2,7 +2,8 @@
 -- parent index (both come back by themselves when their owner is created).
 SELECT n.nspname AS schema, ic.relname AS name, tc.relname AS table_name,
        pg_get_indexdef(ic.oid) AS definition,
-       obj_description(ic.oid, 'pg_class') AS comment
+       obj_description(ic.oid, 'pg_class') AS comment,
+       x.indisvalid AS valid
 FROM pg_index x
 JOIN pg_class ic ON ic.oid = x.indexrelid
 JOIN pg_class tc ON tc.oid = x.indrelid
