@@ -204,6 +204,9 @@ def _build_table_objects(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]])
             r["definition"],
             r["comment"],
             r["valid"],
+            (r["parent_index_schema"], r["parent_index_name"])
+            if r["parent_index_name"] is not None
+            else None,
         )
         s.indexes[idx.key] = idx
     for r in rows.pop("functions"):

@@ -174,7 +174,7 @@ class Index:
     definition: str  # pg_get_indexdef
     comment: str | None = None
     valid: bool = True  # False after e.g. a failed CREATE INDEX CONCURRENTLY: drift to repair
-    parent_index: str | None = None  # name of the partitioned index this one is attached to
+    parent_index: tuple[str, str] | None = None  # (schema, name) of the index it is attached to
 
     @property
     def key(self) -> Key:

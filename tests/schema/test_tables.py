@@ -50,3 +50,16 @@ async def test_table_properties_survive_a_snapshot(make_db) -> None:
     restored = schema_from_dict(schema_to_dict(schema))
     assert diff_schemas(schema, restored).is_empty
     assert restored.tables[child.key] == child
+
+
+async def test_invalid_index_is_drift(make_db) -> None:
+    """An index a failed CREATE INDEX CONCURRENTLY left invalid is never IN SYNC."""
+    sql = "CREATE TABLE t (id int); CREATE INDEX t_id ON t (id);"
+    url_a = await make_db(
+        sql + "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 't_id'::regclass;"
+    )
+    url_b = await make_db(sql)
+    old, new = await fetch_schema(url_a), await fetch_schema(url_b)
+    assert old.indexes[("index", "public", "t_id")].valid is False
+    plan = diff_schemas(old, new)
+    assert [s.operation for s in plan.statements] == ["drop_index", "create_index"], plan.sql
