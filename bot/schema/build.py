@@ -135,14 +135,17 @@ def _build_relations(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]]) -> 
                 r["generated"],
                 _i(r["collation"]),
                 r["comment"],
+                r["is_local"],
+                r["statistics"],
+                r["storage"],
+                r["type_storage"],
+                r["compression"],
             )
         )
     for r in rows.pop("tables"):
         rel = (r["schema"], r["name"])
         if rel in skip:
             continue
-        if r["inherits"]:
-            continue  # reported through unsupported.sql as "table inheritance"
         parent = None
         if r["parent_name"] is not None:
             parent = (r["parent_schema"], r["parent_name"])
@@ -158,6 +161,9 @@ def _build_relations(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]]) -> 
             rls_forced=r["rls_forced"],
             options=tuple(r["options"]),
             comment=r["comment"],
+            inherits=tuple(zip(r["inherit_schemas"], r["inherit_names"], strict=True)),
+            replica_identity=r["replica_identity"],
+            replica_index=r["replica_index"],
         )
         s.tables[table.key] = table
     for r in rows.pop("views"):
@@ -192,7 +198,15 @@ def _build_table_objects(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]])
         if (r["schema"], r["table_name"]) in skip:
             continue
         idx = m.Index(
-            _i(r["schema"]), _i(r["name"]), _i(r["table_name"]), r["definition"], r["comment"]
+            _i(r["schema"]),
+            _i(r["name"]),
+            _i(r["table_name"]),
+            r["definition"],
+            r["comment"],
+            r["valid"],
+            (r["parent_index_schema"], r["parent_index_name"])
+            if r["parent_index_name"] is not None
+            else None,
         )
         s.indexes[idx.key] = idx
     for r in rows.pop("functions"):
@@ -249,6 +263,8 @@ def _dependencies(
         deps[key].add(("schema", t.schema))
         if t.parent:
             deps[key].add(("table", *t.parent))
+        for parent in t.inherits:
+            deps[key].add(("table", *parent))
         for c in t.columns:
             deps[("column", t.schema, t.name, c.name)].add(key)
             if c.default is not None:

@@ -14,7 +14,10 @@ from collections.abc import Mapping
 
 from bot.schema import model as m
 from bot.schema.changeset import ChangeSet
+from bot.schema.diff_inherit import classify_children, emit_inheritance
 from bot.schema.diff_objects import classify_objects, emit_objects
+from bot.schema.diff_partitions import classify_partition_indexes, emit_partition_indexes
+from bot.schema.diff_storage import emit_storage
 from bot.schema.diff_tables import classify_tables, emit_tables
 from bot.schema.diff_types import (
     classify_owned_sequences,
@@ -36,13 +39,18 @@ def diff_schemas(old: m.Schema, new: m.Schema) -> Plan:
     cs = ChangeSet(old, new)
     classify_types(cs)
     classify_tables(cs)
+    classify_children(cs)
     classify_objects(cs)
+    classify_partition_indexes(cs)
     classify_owned_sequences(cs)
     classify_swapped_columns(cs)
     cs.cascade()
     emit_types(cs)
     emit_tables(cs)
     emit_objects(cs)
+    emit_partition_indexes(cs)
+    emit_storage(cs)
+    emit_inheritance(cs)
     ordered = order_statements(
         cs.statements, old_deps=_old_deps(cs), new_deps=new.depends_on, edges=cs.edges
     )

@@ -12,6 +12,7 @@ from typing import Any
 from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.changeset import ChangeSet
+from bot.schema.diff_partitions import attaches_partitions
 from bot.schema.model import Key
 from bot.schema.ops import Statement
 from bot.schema.quoting import qualified, quote_ident
@@ -126,6 +127,8 @@ def _emit_constraints(cs: ChangeSet) -> None:
 
 def _emit_indexes(cs: ChangeSet) -> None:
     for key, i in sorted(cs.old.indexes.items()):
+        if i.parent_index:  # attached to a partitioned index: see diff_partitions
+            continue
         if cs.gone(key) and not cs.table_gone(i.schema, i.table):
             name = qualified(i.schema, i.name)
             cs.add(
@@ -140,6 +143,9 @@ def _emit_indexes(cs: ChangeSet) -> None:
         name = qualified(i.schema, i.name)
         old = cs.old.indexes.get(key)
         fresh = _fresh(cs, key, old)
+        if i.parent_index or (fresh and attaches_partitions(cs, i)):  # see diff_partitions
+            cs.add_comment(key, f"INDEX {name}", old and old.comment, i.comment, fresh=fresh)
+            continue
         if fresh:
             sql = i.definition.replace(" ON ONLY ", " ON ", 1)
             cs.add(

@@ -7,6 +7,7 @@ import re
 from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.changeset import ChangeSet
+from bot.schema.inherit import start_state
 from bot.schema.model import Key
 from bot.schema.ops import Statement
 from bot.schema.quoting import qualified, quote_ident
@@ -85,19 +86,25 @@ def emit_tables(cs: ChangeSet) -> None:
     for key, t in sorted(cs.new.tables.items()):
         old = cs.old.tables.get(key)
         if old is None or cs.gone(key):
-            _create_table(cs, t)
+            created = _create_table(cs, t)
+            if t.parent or t.inherits:  # inherited columns: only what differs from the parent
+                first = len(cs.statements)
+                _alter_columns(cs, start_state(cs, None, t), t)
+                cs.edges.extend((created, i) for i in range(first, len(cs.statements)))
         else:
-            _alter_table(cs, old, t)
+            _alter_table(cs, start_state(cs, old, t), t)
 
 
-def _create_table(cs: ChangeSet, t: m.Table) -> None:
+def _create_table(cs: ChangeSet, t: m.Table) -> int:
     name = qualified(t.schema, t.name)
     keys: set[Key] = {t.key, ("rel", t.schema, t.name)}
     for c in t.columns:
         keys.add(("column", t.schema, t.name, c.name))
-        if c.default is not None and not t.parent:
+        if c.default is not None and not t.parent and (c.local or not t.inherits):
             keys.add(("default", t.schema, t.name, c.name))
-    cs.add(Statement(sqlgen.create_table(t), name, "create_table", creates=frozenset(keys)))
+    created = cs.add(
+        Statement(sqlgen.create_table(t), name, "create_table", creates=frozenset(keys))
+    )
     _rls(cs, t, enabled=False, forced=False)
     cs.add_comment(t.key, f"TABLE {name}", None, t.comment, fresh=True)
     if not t.parent:
@@ -106,6 +113,7 @@ def _create_table(cs: ChangeSet, t: m.Table) -> None:
             cs.add_comment(
                 ckey, f"COLUMN {name}.{quote_ident(c.name)}", None, c.comment, fresh=True
             )
+    return created
 
 
 def _rls(cs: ChangeSet, t: m.Table, *, enabled: bool, forced: bool) -> None:
@@ -134,8 +142,7 @@ def _rls(cs: ChangeSet, t: m.Table, *, enabled: bool, forced: bool) -> None:
 
 def _alter_table(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
     name = qualified(t.schema, t.name)
-    if not t.parent:
-        _alter_columns(cs, old, t)
+    _alter_columns(cs, old, t)  # ``old`` is the state after the parents' recursing statements
     if old.unlogged != t.unlogged:
         verb = "SET UNLOGGED" if t.unlogged else "SET LOGGED"
         cs.add(Statement(f"ALTER TABLE {name} {verb}", name, "alter_table"))
@@ -210,7 +217,7 @@ def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Colum
         steps.append(cs.add(drop))
     if oc.generated is not None and c.generated is None:
         steps.append(cs.add(Statement(f"{prefix} DROP EXPRESSION", obj, "alter_column")))
-    if ckey in cs.retyped:
+    if ckey in cs.retyped and (oc.data_type, oc.collation) != (c.data_type, c.collation):
         collate = f" COLLATE {c.collation}" if c.collation else ""
         via = "::text" if _is_enum(cs, oc.data_type) or _is_enum(cs, c.data_type) else ""
         sql = f"{prefix} TYPE {c.data_type}{collate} USING {col}{via}::{c.data_type}"

@@ -123,6 +123,11 @@ class Column:
     generated: str | None  # generation expression of a STORED generated column
     collation: str | None  # only when different from the type's default
     comment: str | None = None
+    local: bool = True  # attislocal: declared by the table itself, not only inherited
+    statistics: int | None = None  # SET STATISTICS target; None = the server default
+    storage: str | None = None  # PLAIN/MAIN/EXTERNAL/EXTENDED, only when not the type's own
+    type_storage: str | None = None  # the type's own storage, to reset to (when storage is set)
+    compression: str | None = None  # pglz/lz4 when set on the column
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +143,9 @@ class Table:
     rls_forced: bool = False
     options: tuple[str, ...] = ()
     comment: str | None = None
+    inherits: tuple[tuple[str, str], ...] = ()  # plain-inheritance parents, in INHERITS order
+    replica_identity: str = "d"  # relreplident: d(efault), f(ull), n(othing), i(ndex)
+    replica_index: str | None = None  # index name when replica_identity is "i"
 
     @property
     def key(self) -> Key:
@@ -165,6 +173,8 @@ class Index:
     table: str
     definition: str  # pg_get_indexdef
     comment: str | None = None
+    valid: bool = True  # False after e.g. a failed CREATE INDEX CONCURRENTLY: drift to repair
+    parent_index: tuple[str, str] | None = None  # (schema, name) of the index it is attached to
 
     @property
     def key(self) -> Key:

@@ -76,8 +76,11 @@ def create_table(t: m.Table) -> str:
     if t.parent is not None:
         sql = f"{head} {name} PARTITION OF {table_name(*t.parent)} {t.partition_bound}"
     else:
-        cols = ",\n".join(f"    {column_definition(c)}" for c in t.columns)
+        local = [c for c in t.columns if c.local or not t.inherits]  # the rest is inherited
+        cols = ",\n".join(f"    {column_definition(c)}" for c in local)
         sql = f"{head} {name} (\n{cols}\n)" if cols else f"{head} {name} ()"
+        if t.inherits:
+            sql += f" INHERITS ({', '.join(table_name(*p) for p in t.inherits)})"
     if t.partition_key:
         sql += f" PARTITION BY {t.partition_key}"
     if t.options:

@@ -53,7 +53,8 @@ def normalise_dump(text: str) -> list[str]:
     for block in blocks[1:]:
         lines = [ln for ln in block.splitlines() if ln.strip() and not _SKIP_LINE.match(ln)]
         body = "\n".join(lines)
-        m = re.match(r"^(CREATE (?:UNLOGGED )?TABLE [^\n]*\(\n)(.*?)(\n\)[^\n]*)$", body, re.S)
+        # the closing ")" may be followed by INHERITS / PARTITION BY / WITH lines
+        m = re.match(r"^(CREATE (?:UNLOGGED )?TABLE [^\n]*\(\n)(.*?)(\n\).*)$", body, re.S)
         if m:
             cols = sorted(c.strip().rstrip(",") for c in m.group(2).split("\n"))
             body = m.group(1) + "\n".join(cols) + m.group(3)

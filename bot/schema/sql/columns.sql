@@ -21,7 +21,15 @@ SELECT n.nspname AS schema, c.relname AS table_name, c.relkind::text AS relkind,
            LIMIT 1) END AS identity_options,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
             THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation,
-       ds.description AS comment
+       ds.description AS comment,
+       CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::int END AS statistics,
+       CASE WHEN a.attstorage <> t.typstorage
+            THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'm' THEN 'MAIN'
+                                   WHEN 'e' THEN 'EXTERNAL' ELSE 'EXTENDED' END END AS storage,
+       CASE WHEN a.attstorage <> t.typstorage
+            THEN CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'm' THEN 'MAIN'
+                                   WHEN 'e' THEN 'EXTERNAL' ELSE 'EXTENDED' END END AS type_storage,
+       CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

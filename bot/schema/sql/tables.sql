@@ -5,10 +5,23 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        c.relpersistence = 'u' AS unlogged,
        c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
-       coalesce(c.reloptions, '{}') AS options,
+       coalesce(c.reloptions, '{}')
+           || coalesce((SELECT array_agg('toast.' || o ORDER BY o)
+                        FROM pg_class tc, unnest(tc.reloptions) o
+                        WHERE tc.oid = c.reltoastrelid), '{}') AS options,
        obj_description(c.oid, 'pg_class') AS comment,
-       EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AND NOT c.relispartition
-           AS inherits
+       -- plain-inheritance parents (not a partition's parent), in INHERITS order
+       ARRAY(SELECT ipn.nspname::text FROM pg_inherits ii
+             JOIN pg_class ip ON ip.oid = ii.inhparent
+             JOIN pg_namespace ipn ON ipn.oid = ip.relnamespace
+             WHERE ii.inhrelid = c.oid AND NOT c.relispartition ORDER BY ii.inhseqno)
+           AS inherit_schemas,
+       ARRAY(SELECT ip.relname::text FROM pg_inherits ii JOIN pg_class ip ON ip.oid = ii.inhparent
+             WHERE ii.inhrelid = c.oid AND NOT c.relispartition ORDER BY ii.inhseqno)
+           AS inherit_names,
+       c.relreplident::text AS replica_identity,
+       (SELECT ri.relname FROM pg_index rx JOIN pg_class ri ON ri.oid = rx.indexrelid
+        WHERE rx.indrelid = c.oid AND rx.indisreplident) AS replica_index
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid

@@ -51,14 +51,6 @@ SELECT kind, identity, signature FROM (
            pg_get_statisticsobjdef(st.oid)
     FROM pg_statistic_ext st JOIN scope s ON s.oid = st.stxnamespace
     UNION ALL
-    SELECT 'table inheritance', quote_ident(s.nspname) || '.' || quote_ident(c.relname),
-           (SELECT string_agg(quote_ident(pn.nspname) || '.' || quote_ident(p.relname), ', ' ORDER BY p.relname)
-            FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-            JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid)
-    FROM pg_class c JOIN scope s ON s.oid = c.relnamespace
-    WHERE NOT c.relispartition AND c.relkind IN ('r', 'p')
-      AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
-    UNION ALL
     SELECT 'event trigger', quote_ident(e.evtname), e.evtevent FROM pg_event_trigger e
     UNION ALL
     SELECT 'publication', quote_ident(p.pubname), '' FROM pg_publication p

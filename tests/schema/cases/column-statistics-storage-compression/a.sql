@@ -1,0 +1,10 @@
+CREATE TABLE doc (id int, title text, body text, blob bytea, n numeric, score int);
+ALTER TABLE doc ALTER COLUMN title SET STATISTICS 500;
+ALTER TABLE doc ALTER COLUMN body SET STORAGE EXTERNAL;
+ALTER TABLE doc ALTER COLUMN blob SET COMPRESSION lz4;
+ALTER TABLE doc ALTER COLUMN score SET STATISTICS 50;
+INSERT INTO doc VALUES (1, 't', repeat('x', 100), '\x00', 1.5, 3);
+CREATE TABLE retyped (v varchar(10));
+ALTER TABLE retyped ALTER COLUMN v SET STORAGE MAIN;
+ALTER TABLE retyped ALTER COLUMN v SET STATISTICS 200;
+INSERT INTO retyped VALUES ('abc');

@@ -1,0 +1,13 @@
+CREATE TABLE a_full (id int PRIMARY KEY, v text);
+CREATE TABLE a_nothing (id int, v text) ;
+ALTER TABLE a_nothing REPLICA IDENTITY NOTHING;
+CREATE TABLE a_index (id int NOT NULL, code text NOT NULL, v text);
+CREATE UNIQUE INDEX a_index_code ON a_index (code);
+CREATE TABLE a_rebuilt (id int NOT NULL, code text NOT NULL);
+CREATE UNIQUE INDEX a_rebuilt_code ON a_rebuilt (code);
+ALTER TABLE a_rebuilt REPLICA IDENTITY USING INDEX a_rebuilt_code;
+CREATE TABLE parted (id int NOT NULL, region text NOT NULL) PARTITION BY LIST (region);
+CREATE TABLE parted_eu PARTITION OF parted FOR VALUES IN ('eu');
+INSERT INTO a_full VALUES (1, 'x');
+INSERT INTO a_index VALUES (1, 'c', 'x');
+INSERT INTO a_rebuilt VALUES (1, 'c');

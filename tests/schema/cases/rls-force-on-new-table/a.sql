@@ -1,0 +1,6 @@
+CREATE TABLE existing (id int, owner text);
+ALTER TABLE existing ENABLE ROW LEVEL SECURITY;
+ALTER TABLE existing FORCE ROW LEVEL SECURITY;
+CREATE TABLE unforced (id int);
+ALTER TABLE unforced ENABLE ROW LEVEL SECURITY;
+INSERT INTO existing VALUES (1, 'me');
