@@ -10,6 +10,7 @@ from bot.schema.changeset import ChangeSet
 from bot.schema.model import Key
 from bot.schema.ops import Statement
 from bot.schema.quoting import qualified, quote_ident
+from bot.schema.seqrange import Restart, identity_bounds, restart_for, restart_notes
 
 __all__ = ["classify_tables", "emit_tables"]
 
@@ -228,7 +229,7 @@ def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Colum
         )
     if c.not_null and not oc.not_null:
         steps.append(cs.add(Statement(f"{prefix} SET NOT NULL", obj, "alter_column")))
-    steps += _identity_steps(cs, prefix, obj, oc, c)
+    steps += _identity_steps(cs, prefix, obj, oc, c, ckey=ckey)
     if not default_managed and oc.default != c.default and c.default is not None:
         steps.append(
             cs.add(
@@ -246,7 +247,9 @@ def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Colum
     cs.chain(steps)
 
 
-def _identity_steps(cs: ChangeSet, prefix: str, obj: str, oc: m.Column, c: m.Column) -> list[int]:
+def _identity_steps(
+    cs: ChangeSet, prefix: str, obj: str, oc: m.Column, c: m.Column, *, ckey: Key
+) -> list[int]:
     out: list[int] = []
     if (oc.identity, oc.identity_options) == (c.identity, c.identity_options):
         return out
@@ -265,8 +268,29 @@ def _identity_steps(cs: ChangeSet, prefix: str, obj: str, oc: m.Column, c: m.Col
         out.append(cs.add(Statement(f"{prefix} SET GENERATED {kind}", obj, "alter_column")))
     if oc.identity_options != c.identity_options and c.identity_options:
         opts = sqlgen.identity_set_options(c.identity_options)
-        out.append(cs.add(Statement(f"{prefix} {opts}", obj, "alter_column")))
+        restart = _identity_restart(cs, oc, c, ckey)
+        if restart is not None:
+            opts += f" {restart.clause}"
+        out.append(
+            cs.add(
+                Statement(
+                    f"{prefix} {opts}",
+                    obj,
+                    "alter_column",
+                    destructive=restart is not None and restart.destructive,
+                    notes=restart_notes(obj, restart),
+                )
+            )
+        )
     return out
+
+
+def _identity_restart(cs: ChangeSet, oc: m.Column, c: m.Column, ckey: Key) -> Restart | None:
+    """The RESTART an identity's new bounds need (see ``seqrange``)."""
+    old, new = identity_bounds(oc.identity_options), identity_bounds(c.identity_options)
+    if old is None or new is None:
+        return None
+    return restart_for(old, new, cs.old.sequence_values.get(ckey))
 
 
 def _is_enum(cs: ChangeSet, data_type: str) -> bool:

@@ -1,0 +1,40 @@
+"""Pure tests of the value decisions: sequence RESTARTs, cast paths, fill values."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.schema.seqrange import Bounds, identity_bounds, restart_for
+
+UP = Bounds(start=10, increment=1, minvalue=10, maxvalue=100)
+DOWN = Bounds(start=-10, increment=-1, minvalue=-100, maxvalue=-10)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "current", "clause", "destructive"),
+    [
+        (Bounds(1, 1, 1, 1000), UP, None, "RESTART", False),  # never called, old start below
+        (Bounds(1, 1, 1, 1000), UP, 5, "RESTART", False),  # used, but short of the range
+        (Bounds(1, 1, 1, 1000), UP, 50, None, False),  # inside: nothing to do
+        (Bounds(1, 1, 1, 1000), UP, 500, "RESTART WITH 100", True),  # past the far end
+        (Bounds(-1, -1, -1000, -1), DOWN, None, "RESTART", False),
+        (Bounds(-1, -1, -1000, -1), DOWN, -3, "RESTART", False),
+        (Bounds(-1, -1, -1000, -1), DOWN, -500, "RESTART WITH -100", True),
+        (Bounds(-1, -1, -1000, -1), DOWN, -50, None, False),
+    ],
+)
+def test_restart_for_keeps_value_in_new_bounds(
+    old: Bounds, new: Bounds, current: int | None, clause: str | None, destructive: bool
+) -> None:
+    got = restart_for(old, new, current)
+    assert (got and got.clause) == clause
+    assert bool(got and got.destructive) == destructive
+
+
+def test_identity_bounds_parses_option_text() -> None:
+    text = (
+        "SEQUENCE NAME public.t_id_seq START WITH -5 INCREMENT BY -1 MINVALUE -100 "
+        "MAXVALUE -5 CACHE 1 NO CYCLE"
+    )
+    assert identity_bounds(text) == Bounds(-5, -1, -100, -5)
+    assert identity_bounds(None) is None
