@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.schema import model as m
 from bot.schema import sqlgen
+from bot.schema.casts import cast_path
 from bot.schema.changeset import ChangeSet
 from bot.schema.model import Key
-from bot.schema.ops import Statement
+from bot.schema.ops import Note, NoteCode, Statement
 from bot.schema.quoting import qualified, quote_ident
 from bot.schema.seqrange import Restart, identity_bounds, restart_for, restart_notes
 
@@ -47,7 +49,7 @@ def classify_tables(cs: ChangeSet) -> None:
             nc = ncols.get(col.name)
             if nc is None:
                 cs.removed.add(ckey)
-            elif _needs_rebuild(col, nc):
+            elif _needs_rebuild(col, nc) or _no_cast_path(cs, col, nc):
                 cs.replaced.add(ckey)
             elif (col.data_type, col.collation) != (nc.data_type, nc.collation):
                 cs.retyped.add(ckey)
@@ -55,6 +57,34 @@ def classify_tables(cs: ChangeSet) -> None:
 
 def _needs_rebuild(old: m.Column, new: m.Column) -> bool:
     return new.generated is not None and old.generated != new.generated
+
+
+def _no_cast_path(cs: ChangeSet, old: m.Column, new: m.Column) -> bool:
+    """True when no cast keeps the values across the type change (see ``casts``)."""
+    return old.data_type != new.data_type and _using_path(cs, old, new) is None
+
+
+def _using_path(cs: ChangeSet, old: m.Column, new: m.Column) -> tuple[str, ...] | None:
+    """Types the USING expression casts through; enums only cast to and from text."""
+    if _is_enum(cs, old.data_type) or _is_enum(cs, new.data_type):
+        return ("text",)
+    return cast_path(old.data_type, new.data_type, resolve=_domain_bases(cs))
+
+
+def _domain_bases(cs: ChangeSet) -> Callable[[str], str]:
+    bases = {
+        qualified(d.schema, d.name): d.base_type
+        for d in (*cs.old.domains.values(), *cs.new.domains.values())
+    }
+
+    def resolve(data_type: str) -> str:
+        for _ in range(len(bases) + 1):  # a domain over a domain: follow to the base type
+            if data_type not in bases:
+                break
+            data_type = bases[data_type].removesuffix("[]")
+        return data_type
+
+    return resolve
 
 
 def _family(cs: ChangeSet, t: m.Table) -> set[Key]:
@@ -157,7 +187,8 @@ def _alter_table(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
 def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
     name = qualified(t.schema, t.name)
     ocols = {c.name: c for c in old.columns}
-    ncols = {c.name for c in t.columns}
+    new_cols = {c.name: c for c in t.columns}
+    ncols = set(new_cols)
     for c in old.columns:
         ckey: Key = ("column", t.schema, t.name, c.name)
         if c.name not in ncols or ckey in cs.replaced:
@@ -176,6 +207,7 @@ def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
                     "drop_column",
                     destructive=c.generated is None,
                     drops=frozenset(drops),
+                    notes=_rebuild_notes(cs, c, new_cols.get(c.name), col_sql, name),
                 )
             )
     for c in t.columns:
@@ -213,7 +245,7 @@ def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Colum
         steps.append(cs.add(Statement(f"{prefix} DROP EXPRESSION", obj, "alter_column")))
     if ckey in cs.retyped:
         collate = f" COLLATE {c.collation}" if c.collation else ""
-        via = "::text" if _is_enum(cs, oc.data_type) or _is_enum(cs, c.data_type) else ""
+        via = "".join(f"::{t}" for t in _using_path(cs, oc, c) or ())
         sql = f"{prefix} TYPE {c.data_type}{collate} USING {col}{via}::{c.data_type}"
         steps.append(
             cs.add(
@@ -245,6 +277,19 @@ def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Colum
     if oc.not_null and not c.not_null:
         steps.append(cs.add(Statement(f"{prefix} DROP NOT NULL", obj, "alter_column")))
     cs.chain(steps)
+
+
+def _rebuild_notes(
+    cs: ChangeSet, old: m.Column, new: m.Column | None, obj: str, table: str
+) -> tuple[Note, ...]:
+    """Why a column kept by name is dropped and added again, when it is for its type."""
+    if new is None or old.generated is not None or not _no_cast_path(cs, old, new):
+        return ()
+    message = (
+        f"{obj}: no cast from {old.data_type} to {new.data_type} keeps the values, so the "
+        "column is dropped and added again: every value it holds is lost"
+    )
+    return (Note(NoteCode.COLUMN_REBUILT, obj, message, table=table),)
 
 
 def _identity_steps(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.schema.casts import cast_path
 from bot.schema.seqrange import Bounds, identity_bounds, restart_for
 
 UP = Bounds(start=10, increment=1, minvalue=10, maxvalue=100)
@@ -38,3 +39,37 @@ def test_identity_bounds_parses_option_text() -> None:
     )
     assert identity_bounds(text) == Bounds(-5, -1, -100, -5)
     assert identity_bounds(None) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ("integer", "bigint", ()),
+        ("smallint", "boolean", ("integer",)),
+        ("boolean", "bigint", ("integer",)),
+        ("numeric(10,2)", "boolean", ("integer",)),
+        ("json", "integer", ("jsonb",)),
+        ("money", "integer", ("numeric",)),
+        ("smallint[]", "boolean[]", ("integer[]",)),
+        ("uuid", "text", ()),
+        ("text", "uuid", ()),
+        ("integer[]", "text", ()),
+        ("character varying(5)", "date", ()),
+        ("public.citext", "integer", ()),  # unknown type: the server may have a cast
+        ("bigint", "timestamp without time zone", None),
+        ("integer", "date", None),
+        ("timestamp(3) without time zone", "bigint", None),
+        ("uuid", "integer", None),
+        ("integer", "integer[]", None),
+        ("time without time zone", "timestamp with time zone", None),
+    ],
+)
+def test_cast_path_finds_accepted_path_or_none(
+    old: str, new: str, path: tuple[str, ...] | None
+) -> None:
+    assert cast_path(old, new) == path
+
+
+def test_cast_path_resolves_domains_to_their_base() -> None:
+    bases = {"public.flag": "smallint", "public.yes": "boolean"}
+    assert cast_path("public.flag", "public.yes", resolve=lambda t: bases.get(t, t)) == ("integer",)
