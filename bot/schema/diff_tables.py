@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.casts import cast_path
 from bot.schema.changeset import ChangeSet
+from bot.schema.fill import DOMAIN_DEFAULT, fill_for, fill_note
 from bot.schema.model import Key
 from bot.schema.ops import Note, NoteCode, Statement
 from bot.schema.quoting import qualified, quote_ident
@@ -215,19 +217,37 @@ def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
         col_sql = f"{name}.{quote_ident(c.name)}"
         oc = ocols.get(c.name)
         if oc is None or ckey in cs.replaced:
-            creates = {ckey} | ({("default", *ckey[1:])} if c.default is not None else set())
-            cs.add(
-                Statement(
-                    f"ALTER TABLE {name} ADD COLUMN {sqlgen.column_definition(c)}",
-                    col_sql,
-                    "add_column",
-                    creates=frozenset(creates),
-                )
-            )
+            _add_column(cs, name, ckey, c)
             cs.add_comment(ckey, f"COLUMN {col_sql}", None, c.comment, fresh=True)
             continue
         _alter_column(cs, name, ckey, oc, c)
         cs.add_comment(ckey, f"COLUMN {col_sql}", oc.comment, c.comment, fresh=False)
+
+
+def _add_column(cs: ChangeSet, table: str, ckey: Key, c: m.Column) -> None:
+    """ADD COLUMN; a NOT NULL one without a default gets a fill value for existing rows
+    (``fill``), dropped again right after so the column ends as desired."""
+    col_sql = f"{table}.{quote_ident(c.name)}"
+    creates = {ckey} | ({("default", *ckey[1:])} if c.default is not None else set())
+    needs_fill = c.not_null and c.default is None and not c.identity and c.generated is None
+    fill = fill_for(c, old=cs.old, new=cs.new) if needs_fill else None
+    notes: tuple[Note, ...] = ()
+    if needs_fill and fill != DOMAIN_DEFAULT:
+        notes = (fill_note(col_sql, table, c.data_type, fill),)
+    filled = fill is not None and fill != DOMAIN_DEFAULT
+    definition = sqlgen.column_definition(replace(c, default=fill) if filled else c)
+    add = cs.add(
+        Statement(
+            f"ALTER TABLE {table} ADD COLUMN {definition}",
+            col_sql,
+            "add_column",
+            creates=frozenset(creates),
+            notes=notes,
+        )
+    )
+    if filled:
+        sql = f"ALTER TABLE {table} ALTER COLUMN {quote_ident(c.name)} DROP DEFAULT"
+        cs.chain([add, cs.add(Statement(sql, col_sql, "alter_column", requires=frozenset({ckey})))])
 
 
 def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Column) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
+from bot.schema import model as m
 from bot.schema.casts import cast_path
+from bot.schema.fill import DOMAIN_DEFAULT, fill_value
 from bot.schema.seqrange import Bounds, identity_bounds, restart_for
 
 UP = Bounds(start=10, increment=1, minvalue=10, maxvalue=100)
@@ -73,3 +77,24 @@ def test_cast_path_finds_accepted_path_or_none(
 def test_cast_path_resolves_domains_to_their_base() -> None:
     bases = {"public.flag": "smallint", "public.yes": "boolean"}
     assert cast_path("public.flag", "public.yes", resolve=lambda t: bases.get(t, t)) == ("integer",)
+
+
+def test_fill_value_per_type_enum_and_domain() -> None:
+    mood = m.EnumType("public", "mood", ("new", "ok"))
+    enums = {"public.mood": mood}
+    domains = {
+        "public.qty": m.Domain("public", "qty", "integer", False, "1", None, ()),
+        "public.code": m.Domain("public", "code", "character varying(5)", False, None, None, ()),
+    }
+    fill = functools.partial(fill_value, enums=enums, domains=domains)
+    assert fill("bigint") == "0"
+    assert fill("numeric(10,2)") == "0"
+    assert fill("character varying(3)") == "''"
+    assert fill("timestamp(3) with time zone") == "'epoch'"
+    assert fill("jsonb") == "'{}'"
+    assert fill("integer[]") == "'{}'"
+    assert fill("point") is None
+    assert fill("public.qty") == DOMAIN_DEFAULT
+    assert fill("public.code") == "''"
+    assert fill("public.mood") == "'new'"
+    assert fill("public.mood", existing_labels={"public.mood": ("ok",)}) == "'ok'"
