@@ -58,10 +58,11 @@ async def test_runner_no_changes_skips_review_and_apply(wf) -> None:
 
 async def test_runner_failing_statement_rolls_back_and_production_is_unchanged(wf) -> None:
     wf.with_target(rehearsal="off")
-    # A NOT NULL column without default on a table with rows fails at apply, after earlier
-    # statements of the same transaction succeeded.
+    # A NOT NULL column without default, of a type with no fill value (bot/schema/fill.py),
+    # on a table with rows fails at apply, after earlier statements of the same transaction
+    # succeeded.
     conn = await asyncpg.connect(wf.dev)
-    await conn.execute("ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await conn.execute("ALTER TABLE users ADD COLUMN tenant point NOT NULL")
     await conn.close()
     before = await _fingerprint(wf.prod)
     run = await wf.until_review()
@@ -76,7 +77,7 @@ async def test_runner_failing_statement_rolls_back_and_production_is_unchanged(w
 
 async def test_runner_failed_rehearsal_blocks_approval(wf) -> None:
     conn = await asyncpg.connect(wf.dev)
-    await conn.execute("ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await conn.execute("ALTER TABLE users ADD COLUMN tenant point NOT NULL")  # no fill value
     await conn.close()
     run = await wf.until_review()
     assert run.data["rehearsal"]["status"] == "failed"
