@@ -22,6 +22,7 @@ from bot.review.source import SqlSource, decode_sql
 from bot.schema.diff import diff_schemas
 from bot.schema.fingerprint import schema_fingerprint
 from bot.schema.introspect import IntrospectOptions, fetch_schema
+from bot.schema.restate import align_definitions
 from bot.shell import CommandResult, run_command, step_containment
 from bot.snapshots import SnapshotInfo, provider_for
 from bot.store import Run
@@ -214,7 +215,8 @@ async def make_plan(ctx: StepContext) -> PlanResult:
             if url is None:
                 raise PlanError("the target has no desired schema (desired_url or schema file)")
             desired = await fetch_schema(url, options=_options(ctx))
-        plan = diff_schemas(prod, desired)
+            aligned = await align_definitions(prod, desired, url)
+        plan = diff_schemas(aligned, desired)
         warnings = list(plan.warnings)
         sql_bytes = plan.sql.encode("utf-8")
         await asyncio.to_thread(private_dir, ctx.run_dir)
@@ -344,6 +346,7 @@ async def verify(ctx: StepContext) -> dict[str, Any]:
             return {}
         prod = await fetch_schema(ctx.target.database_url.value, options=_options(ctx))
         desired = await fetch_schema(url, options=_options(ctx))
+        prod = await align_definitions(prod, desired, url)
     plan = diff_schemas(prod, desired)
     return {"builtin_in_sync": plan.is_empty, "remaining": [s.sql for s in plan.statements][:100]}
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.schema import model as m
 from bot.schema.casts import cast_path
+from bot.schema.equivalence import adopt, candidates
 from bot.schema.fill import DOMAIN_DEFAULT, fill_value
 from bot.schema.seqrange import Bounds, identity_bounds, restart_for
 
@@ -98,3 +99,26 @@ def test_fill_value_per_type_enum_and_domain() -> None:
     assert fill("public.code") == "''"
     assert fill("public.mood") == "'new'"
     assert fill("public.mood", existing_labels={"public.mood": ("ok",)}) == "'ok'"
+
+
+def test_adopt_takes_desired_text_only_when_stored_forms_match() -> None:
+    stored = "CHECK (((s)::text = ANY (ARRAY[('a'::character varying)::text])))"
+    written = "CHECK (((s)::text = ANY ((ARRAY['a'::character varying])::text[])))"
+    old, new = m.Schema(), m.Schema()
+    for schema, text in ((old, stored), (new, written)):
+        con = m.Constraint("public", "t", "c", "c", text)
+        schema.constraints[con.key] = con
+        idx_text = "CREATE INDEX i ON public.t USING btree (s)"
+        unique = idx_text.replace("CREATE INDEX", "CREATE UNIQUE INDEX")
+        idx = m.Index("public", "i", "t", idx_text if schema is old else unique)
+        schema.indexes[idx.key] = idx
+    wanted = candidates(old, new)
+    assert [r.key[0] for r in wanted] == ["constraint", "index"]
+    restated = {(r.key, r.part): stored if r.key[0] == "constraint" else r.text for r in wanted}
+    seen = adopt(old, restated, wanted)
+    assert seen.constraints[("constraint", "public", "t", "c")].definition == written
+    assert (
+        seen.indexes[("index", "public", "i")].definition
+        == old.indexes[("index", "public", "i")].definition
+    )  # UNIQUE differs: never equal, however alike the tails
+    assert old.constraints[("constraint", "public", "t", "c")].definition == stored
