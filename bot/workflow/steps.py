@@ -194,6 +194,7 @@ async def make_plan(ctx: StepContext) -> PlanResult:
     prod = await fetch_schema(ctx.target.database_url.value, options=_options(ctx))
     fingerprint = schema_fingerprint(prod)
     warnings: list[str] = []
+    notes: list[dict[str, Any]] = []  # the differ's structured notes (fill values, rebuilds...)
     if ctx.target.mode == "commands":
         commands = ctx.target.commands
         assert commands is not None
@@ -218,6 +219,7 @@ async def make_plan(ctx: StepContext) -> PlanResult:
             aligned = await align_definitions(prod, desired, url)
         plan = diff_schemas(aligned, desired)
         warnings = list(plan.warnings)
+        notes = [{"statement": i, **n.to_dict()} for i, n in plan.notes]
         sql_bytes = plan.sql.encode("utf-8")
         await asyncio.to_thread(private_dir, ctx.run_dir)
         # For people to read; apply uses the stored bytes, never this file.
@@ -251,6 +253,7 @@ async def make_plan(ctx: StepContext) -> PlanResult:
         "changes": changes,
         "no_changes": not changes,
         "warnings": warnings,
+        "notes": notes[:200],
     }
     return PlanResult(
         sql_bytes=sql_bytes,

@@ -224,3 +224,20 @@ async def test_runner_orphan_sweep_resolves_a_run_whose_driver_went_quiet(wf) ->
     finally:
         sweep.cancel()
     assert (await wf.store.get_run(run.id)).state is RunState.INTERRUPTED
+
+
+async def test_runner_fill_value_reaches_the_review_with_rows_filled(wf) -> None:
+    wf.with_target(rehearsal="off")
+    conn = await asyncpg.connect(wf.dev)
+    await conn.execute("ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await conn.close()
+    run = await wf.until_review()
+    notes = run.data["diff"]["notes"]
+    assert [(n["code"], n["object"], n["value"]) for n in notes] == [
+        ("FILL_VALUE", "public.users.tenant", "0")
+    ]
+    findings = [f for f in run.data["review"]["findings"] if f["code"] == "FILL_EXISTING_ROWS"]
+    assert len(findings) == 1 and "fill value 0" in findings[0]["message"]
+    fills = [i for i in run.data["review"]["impact"] if i["kind"] == "fills"]
+    assert len(fills) == 1 and fills[0]["count"] > 0, run.data["review"]["impact"]
+    assert f"{fills[0]['count']} rows get the fill value 0" in fills[0]["text"]
