@@ -121,7 +121,10 @@ def _alter_type(cmd: ast.AlterTableCmd, table: str, ctx: StatementContext) -> Lo
 
 @action(AT.AT_ColumnDefault)
 def _column_default(cmd: ast.AlterTableCmd, table: str, ctx: StatementContext) -> LockLevel:
-    if cmd.def_ is None and not ctx.is_new(table):
+    fill = ctx.state.added_defaults.pop((table, quote_ident(cmd.name or "?")), None)
+    if cmd.def_ is None and fill is not None:
+        _fill_finding(cmd.name or "?", fill, table, ctx)
+    elif cmd.def_ is None and not ctx.is_new(table):
         col = _column(table, cmd.name)
         ctx.find(
             Code.DROP_DEFAULT,
@@ -129,6 +132,21 @@ def _column_default(cmd: ast.AlterTableCmd, table: str, ctx: StatementContext) -
             f"default of {col} is dropped; inserts that omit it get NULL (or fail if NOT NULL)",
         )
     return LockLevel.ACCESS_EXCLUSIVE
+
+
+def _fill_finding(name: str, fill: str, table: str, ctx: StatementContext) -> None:
+    """ADD COLUMN … DEFAULT v NOT NULL then DROP DEFAULT: v only fills the existing rows (the
+    differ's plan for a NOT NULL column without a default; bot/schema/fill.py)."""
+    col = _column(table, name)
+    ctx.find(
+        Code.FILL_EXISTING_ROWS,
+        col,
+        f"{col} is NOT NULL without a default: every existing row of {table} gets the fill "
+        f"value {fill}",
+        "reject and give the column a default (or backfill) in the desired schema if "
+        f"{fill} is not the right value",
+    )
+    ctx.details.setdefault("fills", []).append((quote_ident(name), fill))
 
 
 @action(AT.AT_DropIdentity)
@@ -181,6 +199,9 @@ def _add_column(cmd: ast.AlterTableCmd, table: str, ctx: StatementContext) -> Lo
         ctx.hazard(HazardKind.TABLE_REWRITE, table, f"{table} is rewritten (ADD COLUMN {col})")
     not_null = coldef.is_not_null or ConstrType.CONSTR_NOTNULL in constraints
     primary = ConstrType.CONSTR_PRIMARY in constraints
+    if not_null and default is not None and not fills:
+        key = (table, quote_ident(coldef.colname or "?"))
+        ctx.state.added_defaults[key] = deparse(default.raw_expr)
     if (not_null or primary) and default is None and not fills:
         ctx.find(
             Code.ADD_COLUMN_NOT_NULL_NO_DEFAULT,

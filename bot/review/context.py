@@ -22,6 +22,9 @@ class ScriptState:
     created_tables: set[str] = field(default_factory=set)
     created_enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
     transaction_line: int | None = None  # line of the open BEGIN, if any
+    # (table, quoted column) -> constant default a column was added with in this script: when
+    # the script then drops that default, the value only filled the rows that existed
+    added_defaults: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

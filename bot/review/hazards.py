@@ -87,6 +87,7 @@ class Code(StrEnum):
     UNPARSED = "UNPARSED"
     PSQL_META_COMMAND = "PSQL_META_COMMAND"
     TRANSACTION_CONTROL = "TRANSACTION_CONTROL"
+    FILL_EXISTING_ROWS = "FILL_EXISTING_ROWS"
 
     @property
     def tier(self) -> Tier:

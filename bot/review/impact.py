@@ -358,6 +358,20 @@ async def _enum_swap(
 
 
 @measure
+async def _fills(
+    stmt: ReviewedStatement, table: str, info: TableInfo, probe: Probe
+) -> list[Impact]:
+    """How many rows a NOT NULL column's fill value fills: every row the table holds."""
+    out = []
+    for col, value in stmt.details.get("fills", ()):
+        obj = f"{table}.{col}"
+        rows = count_text(info.rows or 0, capped=info.capped, exact=info.exact, noun="rows")
+        text = f"{obj}: {rows} get the fill value {value}"
+        out.append(Impact(stmt.index, obj, "fills", text, info.rows, info.exact, info.capped))
+    return out
+
+
+@measure
 async def _rows_matched(
     stmt: ReviewedStatement, table: str, info: TableInfo, probe: Probe
 ) -> list[Impact]:

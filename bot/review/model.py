@@ -24,8 +24,8 @@ class Impact:
     """What a statement would touch in a real database (from ``impact.estimate_impact``).
 
     ``kind`` is one of: rows, size, non_null, violations, rows_affected, enum_values_in_use,
-    dependents, skipped, error. ``exact`` is False for planner estimates; ``capped`` means the
-    true count is at least ``count`` (the query stopped early on purpose).
+    dependents, fills, skipped, error. ``exact`` is False for planner estimates; ``capped``
+    means the true count is at least ``count`` (the query stopped early on purpose).
     """
 
     statement_index: int

@@ -103,6 +103,8 @@ def build_schema(
             r["comment"],
         )
         s.sequences[seq.key] = seq
+        if r.get("last_value") is not None:
+            s.sequence_values[seq.key] = r["last_value"]
     _build_relations(s, rows, skip)
     _build_table_objects(s, rows, skip)
     s.unsupported = tuple(
@@ -124,6 +126,8 @@ def _build_relations(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]]) -> 
             if r["comment"] is not None:
                 view_comments[rel].append((r["name"], r["comment"]))
             continue
+        if r.get("identity_last_value") is not None:
+            s.sequence_values[("column", *rel, r["name"])] = r["identity_last_value"]
         columns[rel].append(
             m.Column(
                 _i(r["name"]),

@@ -7,6 +7,7 @@ import asyncio
 from bot.schema.diff import diff_schemas
 from bot.schema.introspect import IntrospectOptions, fetch_schema
 from bot.schema.ops import Plan
+from bot.schema.restate import align_definitions
 
 __all__ = ["diff_databases"]
 
@@ -22,4 +23,6 @@ async def diff_databases(
     old, new = await asyncio.gather(
         fetch_schema(from_url, options=options), fetch_schema(to_url, options=options)
     )
+    # Definitions the server stores differently from their text compare by stored form.
+    old = await align_definitions(old, new, to_url)
     return await asyncio.to_thread(diff_schemas, old, new)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 
 from bot.schema import model as m
 from bot.schema import sqlgen
+from bot.schema.casts import cast_path
 from bot.schema.changeset import ChangeSet
+from bot.schema.fill import DOMAIN_DEFAULT, fill_for, fill_note
 from bot.schema.inherit import start_state
 from bot.schema.model import Key
-from bot.schema.ops import Statement
+from bot.schema.ops import Note, NoteCode, Statement
 from bot.schema.quoting import qualified, quote_ident
+from bot.schema.seqrange import Restart, identity_bounds, restart_for, restart_notes
 
 __all__ = ["classify_tables", "emit_tables"]
 
@@ -47,7 +52,7 @@ def classify_tables(cs: ChangeSet) -> None:
             nc = ncols.get(col.name)
             if nc is None:
                 cs.removed.add(ckey)
-            elif _needs_rebuild(col, nc):
+            elif _needs_rebuild(col, nc) or _no_cast_path(cs, col, nc):
                 cs.replaced.add(ckey)
             elif (col.data_type, col.collation) != (nc.data_type, nc.collation):
                 cs.retyped.add(ckey)
@@ -55,6 +60,34 @@ def classify_tables(cs: ChangeSet) -> None:
 
 def _needs_rebuild(old: m.Column, new: m.Column) -> bool:
     return new.generated is not None and old.generated != new.generated
+
+
+def _no_cast_path(cs: ChangeSet, old: m.Column, new: m.Column) -> bool:
+    """True when no cast keeps the values across the type change (see ``casts``)."""
+    return old.data_type != new.data_type and _using_path(cs, old, new) is None
+
+
+def _using_path(cs: ChangeSet, old: m.Column, new: m.Column) -> tuple[str, ...] | None:
+    """Types the USING expression casts through; enums only cast to and from text."""
+    if _is_enum(cs, old.data_type) or _is_enum(cs, new.data_type):
+        return ("text",)
+    return cast_path(old.data_type, new.data_type, resolve=_domain_bases(cs))
+
+
+def _domain_bases(cs: ChangeSet) -> Callable[[str], str]:
+    bases = {
+        qualified(d.schema, d.name): d.base_type
+        for d in (*cs.old.domains.values(), *cs.new.domains.values())
+    }
+
+    def resolve(data_type: str) -> str:
+        for _ in range(len(bases) + 1):  # a domain over a domain: follow to the base type
+            if data_type not in bases:
+                break
+            data_type = bases[data_type].removesuffix("[]")
+        return data_type
+
+    return resolve
 
 
 def _family(cs: ChangeSet, t: m.Table) -> set[Key]:
@@ -163,7 +196,8 @@ def _alter_table(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
 def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
     name = qualified(t.schema, t.name)
     ocols = {c.name: c for c in old.columns}
-    ncols = {c.name for c in t.columns}
+    new_cols = {c.name: c for c in t.columns}
+    ncols = set(new_cols)
     for c in old.columns:
         ckey: Key = ("column", t.schema, t.name, c.name)
         if c.name not in ncols or ckey in cs.replaced:
@@ -182,6 +216,7 @@ def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
                     "drop_column",
                     destructive=c.generated is None,
                     drops=frozenset(drops),
+                    notes=_rebuild_notes(cs, c, new_cols.get(c.name), col_sql, name),
                 )
             )
     for c in t.columns:
@@ -189,19 +224,37 @@ def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
         col_sql = f"{name}.{quote_ident(c.name)}"
         oc = ocols.get(c.name)
         if oc is None or ckey in cs.replaced:
-            creates = {ckey} | ({("default", *ckey[1:])} if c.default is not None else set())
-            cs.add(
-                Statement(
-                    f"ALTER TABLE {name} ADD COLUMN {sqlgen.column_definition(c)}",
-                    col_sql,
-                    "add_column",
-                    creates=frozenset(creates),
-                )
-            )
+            _add_column(cs, name, ckey, c)
             cs.add_comment(ckey, f"COLUMN {col_sql}", None, c.comment, fresh=True)
             continue
         _alter_column(cs, name, ckey, oc, c)
         cs.add_comment(ckey, f"COLUMN {col_sql}", oc.comment, c.comment, fresh=False)
+
+
+def _add_column(cs: ChangeSet, table: str, ckey: Key, c: m.Column) -> None:
+    """ADD COLUMN; a NOT NULL one without a default gets a fill value for existing rows
+    (``fill``), dropped again right after so the column ends as desired."""
+    col_sql = f"{table}.{quote_ident(c.name)}"
+    creates = {ckey} | ({("default", *ckey[1:])} if c.default is not None else set())
+    needs_fill = c.not_null and c.default is None and not c.identity and c.generated is None
+    fill = fill_for(c, old=cs.old, new=cs.new) if needs_fill else None
+    notes: tuple[Note, ...] = ()
+    if needs_fill and fill != DOMAIN_DEFAULT:
+        notes = (fill_note(col_sql, table, c.data_type, fill),)
+    filled = fill is not None and fill != DOMAIN_DEFAULT
+    definition = sqlgen.column_definition(replace(c, default=fill) if filled else c)
+    add = cs.add(
+        Statement(
+            f"ALTER TABLE {table} ADD COLUMN {definition}",
+            col_sql,
+            "add_column",
+            creates=frozenset(creates),
+            notes=notes,
+        )
+    )
+    if filled:
+        sql = f"ALTER TABLE {table} ALTER COLUMN {quote_ident(c.name)} DROP DEFAULT"
+        cs.chain([add, cs.add(Statement(sql, col_sql, "alter_column", requires=frozenset({ckey})))])
 
 
 def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Column) -> None:
@@ -219,7 +272,7 @@ def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Colum
         steps.append(cs.add(Statement(f"{prefix} DROP EXPRESSION", obj, "alter_column")))
     if ckey in cs.retyped and (oc.data_type, oc.collation) != (c.data_type, c.collation):
         collate = f" COLLATE {c.collation}" if c.collation else ""
-        via = "::text" if _is_enum(cs, oc.data_type) or _is_enum(cs, c.data_type) else ""
+        via = "".join(f"::{t}" for t in _using_path(cs, oc, c) or ())
         sql = f"{prefix} TYPE {c.data_type}{collate} USING {col}{via}::{c.data_type}"
         steps.append(
             cs.add(
@@ -235,7 +288,7 @@ def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Colum
         )
     if c.not_null and not oc.not_null:
         steps.append(cs.add(Statement(f"{prefix} SET NOT NULL", obj, "alter_column")))
-    steps += _identity_steps(cs, prefix, obj, oc, c)
+    steps += _identity_steps(cs, prefix, obj, oc, c, ckey=ckey)
     if not default_managed and oc.default != c.default and c.default is not None:
         steps.append(
             cs.add(
@@ -253,7 +306,22 @@ def _alter_column(cs: ChangeSet, table: str, ckey: Key, oc: m.Column, c: m.Colum
     cs.chain(steps)
 
 
-def _identity_steps(cs: ChangeSet, prefix: str, obj: str, oc: m.Column, c: m.Column) -> list[int]:
+def _rebuild_notes(
+    cs: ChangeSet, old: m.Column, new: m.Column | None, obj: str, table: str
+) -> tuple[Note, ...]:
+    """Why a column kept by name is dropped and added again, when it is for its type."""
+    if new is None or old.generated is not None or not _no_cast_path(cs, old, new):
+        return ()
+    message = (
+        f"{obj}: no cast from {old.data_type} to {new.data_type} keeps the values, so the "
+        "column is dropped and added again: every value it holds is lost"
+    )
+    return (Note(NoteCode.COLUMN_REBUILT, obj, message, table=table),)
+
+
+def _identity_steps(
+    cs: ChangeSet, prefix: str, obj: str, oc: m.Column, c: m.Column, *, ckey: Key
+) -> list[int]:
     out: list[int] = []
     if (oc.identity, oc.identity_options) == (c.identity, c.identity_options):
         return out
@@ -272,8 +340,29 @@ def _identity_steps(cs: ChangeSet, prefix: str, obj: str, oc: m.Column, c: m.Col
         out.append(cs.add(Statement(f"{prefix} SET GENERATED {kind}", obj, "alter_column")))
     if oc.identity_options != c.identity_options and c.identity_options:
         opts = sqlgen.identity_set_options(c.identity_options)
-        out.append(cs.add(Statement(f"{prefix} {opts}", obj, "alter_column")))
+        restart = _identity_restart(cs, oc, c, ckey)
+        if restart is not None:
+            opts += f" {restart.clause}"
+        out.append(
+            cs.add(
+                Statement(
+                    f"{prefix} {opts}",
+                    obj,
+                    "alter_column",
+                    destructive=restart is not None and restart.destructive,
+                    notes=restart_notes(obj, restart),
+                )
+            )
+        )
     return out
+
+
+def _identity_restart(cs: ChangeSet, oc: m.Column, c: m.Column, ckey: Key) -> Restart | None:
+    """The RESTART an identity's new bounds need (see ``seqrange``)."""
+    old, new = identity_bounds(oc.identity_options), identity_bounds(c.identity_options)
+    if old is None or new is None:
+        return None
+    return restart_for(old, new, cs.old.sequence_values.get(ckey))
 
 
 def _is_enum(cs: ChangeSet, data_type: str) -> bool:

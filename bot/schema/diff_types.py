@@ -8,6 +8,7 @@ from bot.schema.changeset import ChangeSet, get_object
 from bot.schema.model import Key
 from bot.schema.ops import Statement
 from bot.schema.quoting import qualified, quote_ident, quote_literal
+from bot.schema.seqrange import Bounds, restart_for, restart_notes
 
 __all__ = [
     "classify_types",
@@ -372,7 +373,19 @@ def _emit_sequences(cs: ChangeSet) -> None:
             )
         elif sqlgen.sequence_options(old) != sqlgen.sequence_options(seq):
             sql = f"ALTER SEQUENCE {name} {sqlgen.sequence_options(seq)}"
-            cs.add(Statement(sql, name, "alter_sequence", creates=frozenset({key})))
+            restart = restart_for(_bounds(old), _bounds(seq), cs.old.sequence_values.get(key))
+            if restart is not None:
+                sql += f" {restart.clause}"
+            cs.add(
+                Statement(
+                    sql,
+                    name,
+                    "alter_sequence",
+                    destructive=restart is not None and restart.destructive,
+                    creates=frozenset({key}),
+                    notes=restart_notes(name, restart),
+                )
+            )
         old_owner = None if fresh else old.owned_by
         owner_key: Key = ("seqowner", seq.schema, seq.name)
         if seq.owned_by != old_owner:
@@ -392,6 +405,10 @@ def _emit_sequences(cs: ChangeSet) -> None:
                 )
             )
         cs.add_comment(key, f"SEQUENCE {name}", old and old.comment, seq.comment, fresh=fresh)
+
+
+def _bounds(seq: m.Sequence) -> Bounds:
+    return Bounds(seq.start, seq.increment, seq.minvalue, seq.maxvalue)
 
 
 def _owner_gone(cs: ChangeSet, owned_by: tuple[str, str, str]) -> bool:

@@ -273,6 +273,10 @@ class Schema:
     # object key -> keys it depends on (from pg_depend plus model-derived edges)
     depends_on: dict[Key, tuple[Key, ...]] = field(default_factory=dict)  # sorted refs
     server_version: int = 0
+    # Current value of each sequence that has issued one: free-standing ones by sequence key,
+    # identity ones by column key. State, not schema: never compared, never fingerprinted; the
+    # differ reads it only to keep a RESTART inside new bounds (``seqrange``).
+    sequence_values: dict[Key, int] = field(default_factory=dict)
 
     def type_key(self, schema: str, name: str) -> Key | None:
         """Key of a user type (enum or domain) named ``schema.name``, if modelled."""

@@ -9,10 +9,11 @@ A ``Plan`` is the ordered list plus warnings about things the engine did not do.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.schema.model import Key
 
-__all__ = ["Statement", "Plan", "RANKS"]
+__all__ = ["Note", "NoteCode", "Statement", "Plan", "RANKS"]
 
 # Preferred position of each operation when dependencies allow any order: drops of
 # dependents first, then drops of what they depended on, then creates in the
@@ -68,6 +69,36 @@ _RANK_ORDER = (
 RANKS: dict[str, int] = {name: i for i, name in enumerate(_RANK_ORDER)}
 
 
+class NoteCode(StrEnum):
+    """What a differ note says (stable strings: they appear in ``--json`` and on the card)."""
+
+    FILL_VALUE = "FILL_VALUE"  # a NOT NULL column added with a fill value for existing rows
+    COLUMN_REBUILT = "COLUMN_REBUILT"  # no cast keeps the values: the column is dropped and added
+    SEQUENCE_RESTART = "SEQUENCE_RESTART"  # new bounds exclude the current value: RESTART
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A structured remark on one statement, for reviewers: a decision the differ made that
+    the SQL alone does not explain (which value fills existing rows, why a column is rebuilt).
+    ``table`` is the qualified table whose rows it concerns; ``value`` the SQL of a fill value."""
+
+    code: NoteCode
+    object: str
+    message: str
+    table: str | None = None
+    value: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": str(self.code),
+            "object": self.object,
+            "message": self.message,
+            "table": self.table,
+            "value": self.value,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """One SQL command of a plan (without the trailing semicolon)."""
@@ -80,19 +111,23 @@ class Statement:
     drops: frozenset[Key] = field(default=frozenset(), compare=False, repr=False)
     creates: frozenset[Key] = field(default=frozenset(), compare=False, repr=False)
     requires: frozenset[Key] = field(default=frozenset(), compare=False, repr=False)
+    notes: tuple[Note, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def rank(self) -> int:
         return RANKS.get(self.operation, len(RANKS))
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "sql": self.sql,
             "object": self.object,
             "operation": self.operation,
             "destructive": self.destructive,
             "transactional": self.transactional,
         }
+        if self.notes:
+            out["notes"] = [n.to_dict() for n in self.notes]
+        return out
 
 
 @dataclass(slots=True)
@@ -123,6 +158,11 @@ class Plan:
     @property
     def destructive(self) -> bool:
         return any(s.destructive for s in self.statements)
+
+    @property
+    def notes(self) -> list[tuple[int, Note]]:
+        """Every statement note with the index of its statement in ``statements``."""
+        return [(i, n) for i, s in enumerate(self.statements) for n in s.notes]
 
     def to_dict(self) -> dict[str, object]:
         return {

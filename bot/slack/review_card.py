@@ -95,7 +95,8 @@ def sql_preview(sql: str) -> tuple[str, int]:
 def _findings_sections(review: dict[str, Any]) -> list[dict[str, Any]]:
     findings = review.get("findings") or []
     destructive = [f for f in findings if f.get("tier") == "DESTRUCTIVE"]
-    other = [f for f in findings if f.get("tier") != "DESTRUCTIVE"]
+    fills = [f for f in findings if f.get("code") == FILL_CODE]
+    other = [f for f in findings if f.get("tier") != "DESTRUCTIVE" and f not in fills]
     blocks = []
     if destructive:
         lines = [
@@ -105,6 +106,8 @@ def _findings_sections(review: dict[str, Any]) -> list[dict[str, Any]]:
         ]
         body = _bullets(lines, budget=2200, more="… and {n} more destructive findings")
         blocks.append(section(f":rotating_light: *Destructive*\n{body}"))
+    if fills:
+        blocks.append(_fills_section(fills, review.get("impact") or []))
     if other:
         codes = Counter(str(f.get("code")) for f in other)
         examples: dict[str, str] = {}
@@ -119,6 +122,24 @@ def _findings_sections(review: dict[str, Any]) -> list[dict[str, Any]]:
         body = _bullets(lines, budget=1400, more="… and {n} more hazard kinds")
         blocks.append(section(f":warning: *Hazards*\n{body}"))
     return blocks
+
+
+FILL_CODE = "FILL_EXISTING_ROWS"
+
+
+def _fills_section(fills: list[dict[str, Any]], impacts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each fill value in full with the rows it fills (a reviewer may reject and set their
+    own): the value is a decision the plan makes, not only a hazard kind."""
+    counts = {str(i.get("object")): str(i.get("text")) for i in impacts if i.get("kind") == "fills"}
+    lines = []
+    for f in fills:
+        obj = str(f.get("object") or "")
+        rows = counts.get(obj, f"{obj}: number of rows unknown (no impact estimate)")
+        lines.append(
+            f"• {escape(clip(str(f.get('message') or ''), 200))}\n   _{escape(clip(rows, 160))}_"
+        )
+    body = _bullets(lines, budget=1400, more="… and {n} more fill values")
+    return section(f":pencil2: *Fill values for existing rows*\n{body}")
 
 
 def _impact_section(review: dict[str, Any]) -> dict[str, Any] | None:

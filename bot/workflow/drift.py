@@ -15,6 +15,7 @@ from bot.config import Target
 from bot.errors import PlanError
 from bot.schema.diff import diff_schemas
 from bot.schema.introspect import IntrospectOptions, fetch_schema
+from bot.schema.restate import align_definitions
 from bot.workflow.desired import schema_file_database
 
 
@@ -55,6 +56,7 @@ async def check_drift(target: Target) -> Drift:
     prod = await fetch_schema(target.database_url.value, options=options)
     async with _desired_url(target) as url:
         desired = await fetch_schema(url, options=options)
+        prod = await align_definitions(prod, desired, url)
     plan = diff_schemas(prod, desired)
     return Drift(
         target=target.name,

@@ -24,6 +24,7 @@ from bot.review.source import SqlSource, decode_sql
 from bot.schema.diff import diff_schemas
 from bot.schema.fingerprint import schema_fingerprint
 from bot.schema.introspect import IntrospectOptions, connect, fetch_schema
+from bot.schema.restate import align_definitions
 from bot.shell import CommandResult, run_command, step_containment
 from bot.snapshots import SnapshotInfo, provider_for
 from bot.store import Run
@@ -196,6 +197,7 @@ async def make_plan(ctx: StepContext) -> PlanResult:
     prod = await fetch_schema(ctx.target.database_url.value, options=_options(ctx))
     fingerprint = schema_fingerprint(prod)
     warnings: list[str] = []
+    notes: list[dict[str, Any]] = []  # the differ's structured notes (fill values, rebuilds...)
     if ctx.target.mode == "commands":
         commands = ctx.target.commands
         assert commands is not None
@@ -217,8 +219,10 @@ async def make_plan(ctx: StepContext) -> PlanResult:
             if url is None:
                 raise PlanError("the target has no desired schema (desired_url or schema file)")
             desired = await fetch_schema(url, options=_options(ctx))
-        plan = diff_schemas(prod, desired)
+            aligned = await align_definitions(prod, desired, url)
+        plan = diff_schemas(aligned, desired)
         warnings = list(plan.warnings)
+        notes = [{"statement": i, **n.to_dict()} for i, n in plan.notes]
         sql_bytes = plan.sql.encode("utf-8")
         await asyncio.to_thread(private_dir, ctx.run_dir)
         # For people to read; apply uses the stored bytes, never this file.
@@ -252,6 +256,7 @@ async def make_plan(ctx: StepContext) -> PlanResult:
         "changes": changes,
         "no_changes": not changes,
         "warnings": warnings,
+        "notes": notes[:200],
     }
     return PlanResult(
         sql_bytes=sql_bytes,
@@ -368,6 +373,7 @@ async def verify(ctx: StepContext) -> dict[str, Any]:
             return {}
         prod = await fetch_schema(ctx.target.database_url.value, options=_options(ctx))
         desired = await fetch_schema(url, options=_options(ctx))
+        prod = await align_definitions(prod, desired, url)
     plan = diff_schemas(prod, desired)
     data: dict[str, Any] = {
         "builtin_in_sync": plan.is_empty and plan.complete,

@@ -251,6 +251,14 @@ SCRIPTS: list[tuple[str, list[str], str]] = [
         ["DROP_DEFAULT", "ALTER_COLUMN_TYPE", "ENUM_TYPE_SWAP", "DROP_TYPE"],
         D,
     ),
+    # The differ's plan for a NOT NULL column without a default: the value fills existing rows.
+    (
+        "ALTER TABLE public.t ADD COLUMN n integer DEFAULT 0 NOT NULL;\n"
+        "ALTER TABLE public.t ALTER COLUMN n DROP DEFAULT;\n"
+        "ALTER TABLE public.t ALTER COLUMN other DROP DEFAULT;\n",
+        ["FILL_EXISTING_ROWS", "DROP_DEFAULT"],
+        N,
+    ),
     # Prisma's comment headers and a dropped table.
     (
         "/*\n  Warnings:\n\n  - You are about to drop the `Legacy` table. DROP TABLE x;\n*/\n"

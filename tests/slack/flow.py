@@ -49,7 +49,7 @@ CREATE INDEX users_email_idx ON users (email);
 DESTRUCTIVE_DEV = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);"
 FAILING_DEV = """
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, nickname text,
-                    tenant int NOT NULL);
+                    tenant point NOT NULL);  -- point: no fill value, fails on rows
 """
 
 CONFIG = """

@@ -158,3 +158,37 @@ def test_modals_are_valid_views_and_carry_only_the_run_id() -> None:
         view = build(run)
         assert view_problems(view) == []
         assert view["private_metadata"] == run.id
+
+
+def test_review_card_shows_fill_value_and_rows_filled() -> None:
+    run = _huge_run(3)
+    run.data["review"] = {
+        "verdict": "NEEDS_ATTENTION",
+        "findings": [
+            {
+                "code": "FILL_EXISTING_ROWS",
+                "tier": "NEEDS_ATTENTION",
+                "statement_index": 2,
+                "line": 3,
+                "object": "public.t.n",
+                "message": "public.t.n is NOT NULL without a default: every existing row of "
+                "public.t gets the fill value 0",
+            },
+            {
+                "code": "FILL_EXISTING_ROWS",
+                "tier": "NEEDS_ATTENTION",
+                "statement_index": 4,
+                "line": 5,
+                "object": "public.u.s",
+                "message": "public.u.s … gets the fill value ''",
+            },
+        ],
+        "impact": [{"object": "public.t.n", "kind": "fills", "text": "public.t.n: 3 rows get "
+                    "the fill value 0"}],
+    }  # fmt: skip
+    card = review_card(run)
+    assert block_problems(card.blocks) == []
+    text = json.dumps(card.blocks)
+    assert "Fill values for existing rows" in text
+    assert "gets the fill value 0" in text and "3 rows get the fill value 0" in text
+    assert "public.u.s: number of rows unknown" in text

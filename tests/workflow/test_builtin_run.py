@@ -58,10 +58,11 @@ async def test_runner_no_changes_skips_review_and_apply(wf) -> None:
 
 async def test_runner_failing_statement_rolls_back_and_production_is_unchanged(wf) -> None:
     wf.with_target(rehearsal="off")
-    # A NOT NULL column without default on a table with rows fails at apply, after earlier
-    # statements of the same transaction succeeded.
+    # A NOT NULL column without default, of a type with no fill value (bot/schema/fill.py),
+    # on a table with rows fails at apply, after earlier statements of the same transaction
+    # succeeded.
     conn = await asyncpg.connect(wf.dev)
-    await conn.execute("ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await conn.execute("ALTER TABLE users ADD COLUMN tenant point NOT NULL")
     await conn.close()
     before = await _fingerprint(wf.prod)
     run = await wf.until_review()
@@ -76,7 +77,7 @@ async def test_runner_failing_statement_rolls_back_and_production_is_unchanged(w
 
 async def test_runner_failed_rehearsal_blocks_approval(wf) -> None:
     conn = await asyncpg.connect(wf.dev)
-    await conn.execute("ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await conn.execute("ALTER TABLE users ADD COLUMN tenant point NOT NULL")  # no fill value
     await conn.close()
     run = await wf.until_review()
     assert run.data["rehearsal"]["status"] == "failed"
@@ -244,3 +245,20 @@ async def test_builtin_run_with_a_difference_align_cannot_plan_is_not_verified(w
     assert run.outcome == "NOT VERIFIED"
     assert run.data["verify"]["in_sync"] is None
     assert "range type public.floatrange (only in TO)" in run.data["verify"]["note"]
+
+
+async def test_runner_fill_value_reaches_the_review_with_rows_filled(wf) -> None:
+    wf.with_target(rehearsal="off")
+    conn = await asyncpg.connect(wf.dev)
+    await conn.execute("ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await conn.close()
+    run = await wf.until_review()
+    notes = run.data["diff"]["notes"]
+    assert [(n["code"], n["object"], n["value"]) for n in notes] == [
+        ("FILL_VALUE", "public.users.tenant", "0")
+    ]
+    findings = [f for f in run.data["review"]["findings"] if f["code"] == "FILL_EXISTING_ROWS"]
+    assert len(findings) == 1 and "fill value 0" in findings[0]["message"]
+    fills = [i for i in run.data["review"]["impact"] if i["kind"] == "fills"]
+    assert len(fills) == 1 and fills[0]["count"] > 0, run.data["review"]["impact"]
+    assert f"{fills[0]['count']} rows get the fill value 0" in fills[0]["text"]

@@ -55,7 +55,7 @@ async def test_honest_builtin_apply_failing_at_statement_3_reports_production_un
     # fails after two statements of the same transaction succeeded.
     wf.with_target(rehearsal="off")
     conn = await asyncpg.connect(wf.dev)
-    await conn.execute("ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await conn.execute("ALTER TABLE users ADD COLUMN tenant point NOT NULL")
     await conn.close()
     before = await _fingerprint(wf.prod)
     run = await wf.until_review()

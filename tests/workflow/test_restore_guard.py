@@ -48,7 +48,7 @@ async def _approve_and_wait(wf, run: Run) -> Run:
 async def _failed_then_later_applied(wf) -> tuple[Run, Run]:
     """A fails at apply (rolled back); B then applies ``verified`` and the app writes rows."""
     wf.with_target(rehearsal="off")
-    await _execute(wf.dev, "ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await _execute(wf.dev, "ALTER TABLE users ADD COLUMN tenant point NOT NULL")
     a = await _approve_and_wait(wf, await wf.until_review())
     assert a.state is RunState.FAILED, a.error
     await _execute(wf.dev, "ALTER TABLE users DROP COLUMN tenant")
@@ -120,7 +120,7 @@ async def test_restore_with_the_later_runs_typed_restores_and_records_the_overri
 
 async def test_restore_while_a_run_on_the_same_database_is_active_is_refused(wf) -> None:
     wf.with_target(rehearsal="off")
-    await _execute(wf.dev, "ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await _execute(wf.dev, "ALTER TABLE users ADD COLUMN tenant point NOT NULL")
     a = await _approve_and_wait(wf, await wf.until_review())
     assert a.state is RunState.FAILED
     # Another target name for the very same production database, with a run awaiting review.
@@ -144,7 +144,7 @@ async def test_restore_while_a_run_on_the_same_database_is_active_is_refused(wf)
 
 async def test_two_concurrent_restores_of_one_run_restore_once(wf) -> None:
     wf.with_target(rehearsal="off")
-    await _execute(wf.dev, "ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await _execute(wf.dev, "ALTER TABLE users ADD COLUMN tenant point NOT NULL")
     a = await _approve_and_wait(wf, await wf.until_review())
     assert a.state is RunState.FAILED
 
@@ -175,7 +175,7 @@ async def test_restore_of_a_run_that_did_not_fail_is_refused(wf) -> None:
 
 async def test_rolled_back_apply_is_recorded_as_production_unchanged(wf) -> None:
     wf.with_target(rehearsal="off")
-    await _execute(wf.dev, "ALTER TABLE users ADD COLUMN tenant int NOT NULL")
+    await _execute(wf.dev, "ALTER TABLE users ADD COLUMN tenant point NOT NULL")
     a = await _approve_and_wait(wf, await wf.until_review())
     steps = await wf.store.steps(a.id)
     assert restore_rules.production_after(a, steps) == restore_rules.UNCHANGED

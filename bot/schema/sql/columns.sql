@@ -19,6 +19,14 @@ SELECT n.nspname AS schema, c.relname AS table_name, c.relkind::text AS relkind,
              AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass
              AND d.deptype = 'i' AND sc.relkind = 'S'
            LIMIT 1) END AS identity_options,
+       CASE WHEN a.attidentity <> '' THEN (
+           SELECT CASE WHEN has_sequence_privilege(d.objid, 'SELECT,USAGE')
+                       THEN pg_sequence_last_value(d.objid) END
+           FROM pg_depend d
+           WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid
+             AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass
+             AND d.deptype = 'i' AND d.objid IN (SELECT seqrelid FROM pg_sequence)
+           LIMIT 1) END AS identity_last_value,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
             THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation,
        ds.description AS comment,

@@ -4,7 +4,10 @@ SELECT n.nspname AS schema, c.relname AS name,
        s.seqstart AS start, s.seqincrement AS increment,
        s.seqmin AS minvalue, s.seqmax AS maxvalue, s.seqcache AS cache, s.seqcycle AS cycle,
        own.schema AS owner_schema, own.tab AS owner_table, own.col AS owner_column,
-       obj_description(c.oid, 'pg_class') AS comment
+       obj_description(c.oid, 'pg_class') AS comment,
+       -- NULL until first called (and without privilege): only for RESTART decisions
+       CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
+            THEN pg_sequence_last_value(c.oid) END AS last_value
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

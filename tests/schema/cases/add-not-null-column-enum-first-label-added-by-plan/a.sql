@@ -1,0 +1,3 @@
+CREATE TYPE level AS ENUM ('low', 'high');
+CREATE TABLE t (id int PRIMARY KEY);
+INSERT INTO t VALUES (1);

@@ -1,0 +1,3 @@
+CREATE TABLE t (id int PRIMARY KEY);
+INSERT INTO t VALUES (1), (2), (3);
+CREATE TABLE empty_one (id int PRIMARY KEY);

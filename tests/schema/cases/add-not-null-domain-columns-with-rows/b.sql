@@ -1,0 +1,3 @@
+CREATE DOMAIN qty AS integer DEFAULT 1 CHECK (VALUE > 0);
+CREATE DOMAIN label AS text;
+CREATE TABLE t (id int PRIMARY KEY, q qty NOT NULL, l label NOT NULL);

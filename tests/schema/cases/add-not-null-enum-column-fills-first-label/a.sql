@@ -1,0 +1,3 @@
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE TABLE t (id int PRIMARY KEY);
+INSERT INTO t VALUES (1), (2);

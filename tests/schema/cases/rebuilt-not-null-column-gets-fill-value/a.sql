@@ -1,0 +1,2 @@
+CREATE TABLE t (id int PRIMARY KEY, created bigint NOT NULL);
+INSERT INTO t VALUES (1, 1700000000), (2, 0);

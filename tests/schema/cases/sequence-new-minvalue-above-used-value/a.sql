@@ -1,0 +1,3 @@
+CREATE SEQUENCE s;
+CREATE TABLE t (id bigint DEFAULT nextval('s'), n int);
+INSERT INTO t (n) VALUES (1), (2), (3);

@@ -1,0 +1,2 @@
+CREATE SEQUENCE s MINVALUE 100 START 100;
+CREATE TABLE t (id bigint DEFAULT nextval('s'), n int);

@@ -1,0 +1,2 @@
+CREATE SEQUENCE s;
+SELECT setval('s', 50);
