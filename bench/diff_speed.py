@@ -187,7 +187,13 @@ def run_size(cluster: PgCluster, n: int, *, repeat: int, results: Path | None) -
     pg_dump = cluster.tool("pg_dump")
     row: dict = {"tables": n}
     print(f"[{n} tables] timing ...", file=sys.stderr)
-    runs: dict[str, list[Timing]] = {"align": [], "engine": [], "results": [], "pg_dump": []}
+    runs: dict[str, list[Timing]] = {
+        "align": [],
+        "engine": [],
+        "results": [],
+        "pg_dump": [],
+        "pg_dump_one": [],
+    }
     for _ in range(repeat):  # interleaved, so drift in machine load hits all alike
         runs["align"].append(timed(align, timeout=600, env=env))
         runs["engine"].append(timed(engine, timeout=600, env=env))
@@ -196,6 +202,7 @@ def run_size(cluster: PgCluster, n: int, *, repeat: int, results: Path | None) -
             runs["results"].append(timed(argv, timeout=1800, env=env))
         a = timed([pg_dump, "--schema-only", "-d", arg_a], timeout=600, env=env)
         b = timed([pg_dump, "--schema-only", "-d", arg_b], timeout=600, env=env)
+        runs["pg_dump_one"].append(b)
         runs["pg_dump"].append(
             Timing(a.seconds + b.seconds, max(a.max_rss_mb, b.max_rss_mb), a.ok and b.ok)
         )
@@ -222,10 +229,10 @@ def run_size(cluster: PgCluster, n: int, *, repeat: int, results: Path | None) -
 def render(rows: list[dict]) -> str:
     head = (
         "| tables | align diff s | engine entry s | results dbdiff s | 2× pg_dump s "
-        "| results ÷ align | align ÷ pg_dumps (engine) | align peak MB | align µs/table "
-        "| in-process: introspect / diff |"
+        "| results ÷ align | align ÷ pg_dumps (engine) | 1× pg_dump s | align ÷ one pg_dump "
+        "| align peak MB | align µs/table | in-process: introspect / diff |"
     )
-    lines = [head, "|" + "---|" * 10]
+    lines = [head, "|" + "---|" * 12]
     for r in rows:
         al = r["align"]["seconds"]
         res = r.get("results")
@@ -241,6 +248,7 @@ def render(rows: list[dict]) -> str:
         lines.append(
             f"| {r['tables']} | {al:.2f} | {en:.2f} | {res_s} | {pd:.2f} | {ratio} "
             f"| {al / pd:.2f} ({en / pd:.2f}) "
+            f"| {r['pg_dump_one']['seconds']:.2f} | {al / r['pg_dump_one']['seconds']:.2f} "
             f"| {r['align']['max_rss_mb']:.0f} | {al / r['tables'] * 1e6:.0f} "
             f"| {ip['introspect_both_s']:.2f} / {ip['diff_render_s']:.2f} "
             f"({ip['statements']} stmts) |"

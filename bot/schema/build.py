@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 
 from bot.schema import model as m
+from bot.schema.gcpause import without_cyclic_gc
 from bot.schema.model import Key
 
 __all__ = ["build_schema", "row_key"]
@@ -43,6 +44,7 @@ def _excluded(schema: str, table: str, patterns: Iterable[str]) -> bool:
     return any(p == table or p == f"{schema}.{table}" for p in patterns)
 
 
+@without_cyclic_gc
 def build_schema(
     rows: RowSets, *, server_version: int = 0, excluded_tables: Iterable[str] = ()
 ) -> m.Schema:
@@ -119,8 +121,11 @@ def _build_relations(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]]) -> 
     columns: dict[tuple[str, str], list[m.Column]] = defaultdict(list)
     view_comments: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     view_columns: dict[tuple[str, str], list[str]] = defaultdict(list)
+    intern = sys.intern  # name, type and identity are never NULL
+    rel: tuple[str, str] = ("", "")
     for r in rows.pop("columns"):
-        rel = (_i(r["schema"]), _i(r["table_name"]))
+        if (r["table_name"], r["schema"]) != (rel[1], rel[0]):  # rows come table by table
+            rel = (_i(r["schema"]), _i(r["table_name"]))
         if r["relkind"] in ("v", "m"):
             view_columns[rel].append(r["name"])
             if r["comment"] is not None:
@@ -130,11 +135,11 @@ def _build_relations(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]]) -> 
             s.sequence_values[("column", *rel, r["name"])] = r["identity_last_value"]
         columns[rel].append(
             m.Column(
-                _i(r["name"]),
-                _i(r["data_type"]),
+                intern(r["name"]),
+                intern(r["data_type"]),
                 r["not_null"],
                 r["default"],
-                _i(r["identity"]),
+                intern(r["identity"]),
                 r["identity_options"],
                 r["generated"],
                 _i(r["collation"]),
@@ -249,17 +254,27 @@ def _build_table_objects(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]])
         s.policies[pol.key] = pol
 
 
-def _split_key(text: str) -> Key:
-    kind, schema, name, sub = text.split("\x1f")
-    return row_key(kind, schema, name, sub)
+def _key_parser() -> Callable[[str], Key]:
+    """A parser of depends.sql's "kind<US>schema<US>name<US>sub" texts that returns one
+    shared key per distinct text: a table's key is referenced by every edge into it."""
+    seen: dict[str, Key] = {}
+
+    def parse(text: str) -> Key:
+        key = seen.get(text)
+        if key is None:
+            key = seen[text] = row_key(*text.split("\x1f"))
+        return key
+
+    return parse
 
 
 def _dependencies(
     s: m.Schema, rows: Rows, skip: set[tuple[str, str]]
 ) -> dict[Key, tuple[Key, ...]]:
     deps: dict[Key, set[Key]] = defaultdict(set)
+    parse = _key_parser()
     for r in rows:
-        a, b = _split_key(r["obj"]), _split_key(r["ref"])
+        a, b = parse(r["obj"]), parse(r["ref"])
         if a != b:
             deps[a].add(b)
     # Edges the catalog keeps implicit (or internal) but ordering needs.
@@ -295,7 +310,12 @@ def _dependencies(
         for col in view.columns:
             deps[("column", view.schema, view.name, col)].add(key)
     if not skip:
-        return {key: tuple(sorted(refs - {key})) for key, refs in deps.items() if refs - {key}}
+        out = {}
+        for key, refs in deps.items():
+            refs.discard(key)
+            if refs:
+                out[key] = tuple(refs) if len(refs) == 1 else tuple(sorted(refs))
+        return out
     # Drop edges touching excluded tables.
     out: dict[Key, tuple[Key, ...]] = {}
     for key, refs in deps.items():

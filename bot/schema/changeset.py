@@ -143,6 +143,12 @@ class ChangeSet:
         """Make the given statements run in this order."""
         self.edges.extend(pairwise(indexes))
 
+    def columns_replaced(self, table: m.Table) -> bool:
+        """True when the plan drops and re-adds any column of ``table``."""
+        return any(
+            ("column", table.schema, table.name, c.name) in self.replaced for c in table.columns
+        )
+
     def gone(self, key: Key) -> bool:
         """True when ``key`` is dropped by this plan (removed or replaced)."""
         return key in self.removed or key in self.replaced

@@ -25,6 +25,7 @@ from bot.schema.diff_types import (
     classify_types,
     emit_types,
 )
+from bot.schema.gcpause import without_cyclic_gc
 from bot.schema.model import Key
 from bot.schema.ops import Plan, Statement
 from bot.schema.order import order_statements
@@ -34,6 +35,7 @@ __all__ = ["diff_schemas"]
 log = logging.getLogger(__name__)
 
 
+@without_cyclic_gc
 def diff_schemas(old: m.Schema, new: m.Schema) -> Plan:
     """Statements that make a database with schema ``old`` have schema ``new``."""
     cs = ChangeSet(old, new)

@@ -33,7 +33,11 @@ def emit_storage(cs: ChangeSet) -> None:
         old = cs.old.tables.get(key)
         if old is not None and cs.gone(key):
             old = None
-        start = {c.name: c for c in start_state(cs, old, t).columns}
+        start_columns = start_state(cs, old, t).columns
+        if old is not None and start_columns == t.columns and not cs.columns_replaced(t):
+            _replica_identity(cs, old, t)
+            continue  # every column already as desired
+        start = {c.name: c for c in start_columns}
         for c in t.columns:
             ckey: Key = ("column", t.schema, t.name, c.name)
             base = start.get(c.name)

@@ -194,6 +194,8 @@ def _alter_table(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
 
 
 def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
+    if old.columns == t.columns and not cs.columns_replaced(t):
+        return  # the common case in a large schema: nothing to say about this table's columns
     name = qualified(t.schema, t.name)
     ocols = {c.name: c for c in old.columns}
     new_cols = {c.name: c for c in t.columns}

@@ -7,6 +7,7 @@ Every name that reaches generated SQL passes through here, so a table called
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["quote_ident", "quote_literal", "qualified", "RESERVED"]
 
@@ -172,6 +173,7 @@ RESERVED = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def quote_ident(name: str) -> str:
     """Quote ``name`` only when PostgreSQL needs it, so output stays readable."""
     if _PLAIN.match(name) and name not in RESERVED:

@@ -16,7 +16,7 @@ conidx AS (
     SELECT k.conindid AS oid, k.oid AS conoid FROM pg_constraint k
     WHERE k.contype IN ('p', 'u', 'x') AND k.conindid <> 0
 ),
-objs AS MATERIALIZED (
+objs0 AS (
     -- relations
     SELECT 'pg_class'::regclass::oid AS classid, r.oid AS objid, 0 AS subid,
            CASE WHEN r.relkind IN ('r', 'p') THEN 'table' WHEN r.relkind IN ('v', 'm') THEN 'view'
@@ -78,12 +78,14 @@ objs AS MATERIALIZED (
     UNION ALL
     SELECT 'pg_extension'::regclass::oid, e.oid, 0, 'extension', e.extname, '', ''
     FROM pg_extension e
+),
+-- Each object is one text "kind<US>schema<US>name<US>sub" (US = unit separator, chr(31)):
+-- narrow rows keep the join below in memory, and two short columns per edge instead of
+-- eight keep large results small.
+objs AS MATERIALIZED (
+    SELECT classid, objid, subid, concat_ws(chr(31), kind, schema, name, sub) AS key FROM objs0
 )
--- Each side is one text "kind<US>schema<US>name<US>sub" (US = unit separator, chr(31)):
--- two short columns per edge instead of eight keeps large results small.
-SELECT concat_ws(chr(31), a.kind, a.schema, a.name, a.sub) AS obj,
-       CASE WHEN b.kind IS NULL THEN concat_ws(chr(31), 'extension', x.extname, '', '')
-            ELSE concat_ws(chr(31), b.kind, b.schema, b.name, b.sub) END AS ref
+SELECT a.key AS obj, coalesce(b.key, concat_ws(chr(31), 'extension', x.extname, '', '')) AS ref
 FROM pg_depend d
 JOIN objs a ON a.classid = d.classid AND a.objid = d.objid AND a.subid = d.objsubid
 LEFT JOIN ext x ON x.classid = d.refclassid AND x.objid = d.refobjid
@@ -91,4 +93,4 @@ LEFT JOIN objs b ON x.extname IS NULL AND b.classid = d.refclassid AND b.objid =
                 AND b.subid = d.refobjsubid
 WHERE d.deptype IN ('n', 'a')
   AND NOT EXISTS (SELECT 1 FROM ext e WHERE e.classid = d.classid AND e.objid = d.objid)
-  AND (x.extname IS NOT NULL OR b.kind IS NOT NULL);
+  AND (x.extname IS NOT NULL OR b.key IS NOT NULL);

@@ -9,7 +9,7 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
            || coalesce((SELECT array_agg('toast.' || o ORDER BY o)
                         FROM pg_class tc, unnest(tc.reloptions) o
                         WHERE tc.oid = c.reltoastrelid), '{}') AS options,
-       obj_description(c.oid, 'pg_class') AS comment,
+       ds.description AS comment,
        -- plain-inheritance parents (not a partition's parent), in INHERITS order
        ARRAY(SELECT ipn.nspname::text FROM pg_inherits ii
              JOIN pg_class ip ON ip.oid = ii.inhparent
@@ -24,6 +24,8 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
         WHERE rx.indrelid = c.oid AND rx.indisreplident) AS replica_index
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass
+                            AND ds.objsubid = 0
 LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
 LEFT JOIN pg_class p ON p.oid = i.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
