@@ -155,12 +155,7 @@ class ChangeSet:
         todo = [(k, RECREATABLE) for k in sorted(self.removed | self.replaced | self.swapped)]
         todo += [(k, RETYPE_BREAKS) for k in sorted(self.retyped | self.swap_columns.keys())]
         for key in sorted(self.removed | self.replaced):
-            if key[0] == "table":
-                table = self.old.tables[key]
-                todo += [(("column", *key[1:], c.name), RECREATABLE) for c in table.columns]
-            elif key[0] == "view":
-                view = self.old.views[key]
-                todo += [(("column", *key[1:], c), RECREATABLE) for c in view.columns]
+            todo += [(c, RECREATABLE) for c in self._old_columns(key)]
         seen: set[Key] = set()
         while todo:
             key, kinds = todo.pop()
@@ -175,3 +170,13 @@ class ChangeSet:
                 else:
                     self.replaced.add(dep)
                 todo.append((dep, RECREATABLE))
+                # a view further down a chain may use only some columns of this one
+                todo += [(c, RECREATABLE) for c in self._old_columns(dep)]
+
+    def _old_columns(self, key: Key) -> list[Key]:
+        """Column keys of the old table or view ``key`` (none for other kinds)."""
+        if key[0] == "table":
+            return [("column", *key[1:], c.name) for c in self.old.tables[key].columns]
+        if key[0] == "view":
+            return [("column", *key[1:], c) for c in self.old.views[key].columns]
+        return []
