@@ -18,6 +18,7 @@ from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.model import Key
 from bot.schema.ops import Statement
+from bot.schema.quoting import qualified
 
 __all__ = ["ChangeSet", "RECREATABLE", "get_object", "reverse_graph"]
 
@@ -160,7 +161,7 @@ class ChangeSet:
         while todo:
             key, kinds = todo.pop()
             for dep in self.rev_old.get(key, ()):
-                if dep[0] not in kinds or dep in seen:
+                if (dep[0] not in kinds and not self._built_on(dep, key)) or dep in seen:
                     continue
                 seen.add(dep)
                 if dep in self.removed or dep in self.replaced:
@@ -172,6 +173,14 @@ class ChangeSet:
                 todo.append((dep, RECREATABLE))
                 # a view further down a chain may use only some columns of this one
                 todo += [(c, RECREATABLE) for c in self._old_columns(dep)]
+
+    def _built_on(self, dep: Key, key: Key) -> bool:
+        """True when ``dep`` is a domain whose base type is ``key`` (a domain, or a table's or
+        view's row type): the domain cannot outlive its base type, so it is rebuilt too."""
+        domain = self.old.domains.get(dep) if dep[0] == "type" else None
+        if domain is None or not self.gone(key) or key[0] not in ("type", "table", "view"):
+            return False
+        return domain.base_type.removesuffix("[]") == qualified(key[1], key[2])
 
     def _old_columns(self, key: Key) -> list[Key]:
         """Column keys of the old table or view ``key`` (none for other kinds)."""
