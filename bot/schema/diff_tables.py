@@ -10,6 +10,7 @@ from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.casts import cast_path
 from bot.schema.changeset import ChangeSet
+from bot.schema.diff_objects import drop_constraint
 from bot.schema.fill import DOMAIN_DEFAULT, fill_for, fill_note
 from bot.schema.inherit import start_state
 from bot.schema.model import Key
@@ -102,6 +103,14 @@ def _family(cs: ChangeSet, t: m.Table) -> set[Key]:
     return keys
 
 
+def _foreign_keys(cs: ChangeSet, t: m.Table) -> tuple[Statement, ...]:
+    """The table's own foreign keys, each droppable before the table when two tables going
+    away refer to each other (see ``cycles``)."""
+    keys = cs.old_table_objects.get((t.schema, t.name), ())
+    fks = [cs.old.constraints[k] for k in sorted(keys) if k[0] == "constraint"]
+    return tuple(drop_constraint(c) for c in fks if c.kind == "f")
+
+
 def emit_tables(cs: ChangeSet) -> None:
     for key, t in sorted(cs.old.tables.items()):
         if not cs.gone(key) or (t.parent and cs.gone(("table", *t.parent))):
@@ -114,6 +123,7 @@ def emit_tables(cs: ChangeSet) -> None:
                 "drop_table",
                 destructive=True,
                 drops=frozenset(_family(cs, t)),
+                detachable=_foreign_keys(cs, t),
             )
         )
     for key, t in sorted(cs.new.tables.items()):

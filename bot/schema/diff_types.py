@@ -396,6 +396,15 @@ def _emit_sequences(cs: ChangeSet) -> None:
             else:
                 s, t, c = seq.owned_by
                 target, op = f"{qualified(s, t)}.{quote_ident(c)}", "create_sequence_owner"
+            # Moving the owner releases the old one first; when the old owner is dropped by
+            # this plan, that release must run on its own before the drop (see ``cycles``).
+            release = Statement(
+                f"ALTER SEQUENCE {name} OWNED BY NONE",
+                name,
+                "drop_sequence_owner",
+                drops=frozenset({owner_key}),
+                requires=frozenset({key}),
+            )
             cs.add(
                 Statement(
                     f"ALTER SEQUENCE {name} OWNED BY {target}",
@@ -404,6 +413,7 @@ def _emit_sequences(cs: ChangeSet) -> None:
                     drops=frozenset({owner_key}) if old_owner else frozenset(),
                     creates=frozenset({owner_key}) if seq.owned_by else frozenset(),
                     requires=frozenset({key}),
+                    detachable=(release,) if old_owner and seq.owned_by else (),
                 )
             )
         cs.add_comment(key, f"SEQUENCE {name}", old and old.comment, seq.comment, fresh=fresh)
