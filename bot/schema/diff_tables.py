@@ -16,6 +16,7 @@ from bot.schema.inherit import start_state
 from bot.schema.model import Key
 from bot.schema.ops import Note, NoteCode, Statement
 from bot.schema.quoting import qualified, quote_ident
+from bot.schema.rowtypes import row_type_note, row_type_requires
 from bot.schema.seqrange import Restart, identity_bounds, restart_for, restart_notes
 
 __all__ = ["classify_tables", "emit_tables"]
@@ -146,7 +147,13 @@ def _create_table(cs: ChangeSet, t: m.Table) -> int:
         if c.default is not None and not t.parent and (c.local or not t.inherits):
             keys.add(("default", t.schema, t.name, c.name))
     created = cs.add(
-        Statement(sqlgen.create_table(t), name, "create_table", creates=frozenset(keys))
+        Statement(
+            sqlgen.create_table(t),
+            name,
+            "create_table",
+            creates=frozenset(keys),
+            requires=row_type_requires(cs, (k for k in keys if k[0] == "column")),
+        )
     )
     _rls(cs, t, enabled=False, forced=False)
     cs.add_comment(t.key, f"TABLE {name}", None, t.comment, fresh=True)
@@ -226,7 +233,8 @@ def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
                     "drop_column",
                     destructive=c.generated is None,
                     drops=frozenset(drops),
-                    notes=_rebuild_notes(cs, c, new_cols.get(c.name), col_sql, name),
+                    notes=_rebuild_notes(cs, c, new_cols.get(c.name), col_sql, name)
+                    or (row_type_note(cs, ckey, col_sql, name) if c.name in ncols else ()),
                 )
             )
     for c in t.columns:
@@ -259,6 +267,7 @@ def _add_column(cs: ChangeSet, table: str, ckey: Key, c: m.Column) -> None:
             col_sql,
             "add_column",
             creates=frozenset(creates),
+            requires=row_type_requires(cs, [ckey]),
             notes=notes,
         )
     )
