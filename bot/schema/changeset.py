@@ -18,6 +18,7 @@ from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.model import Key
 from bot.schema.ops import Statement
+from bot.schema.quoting import qualified
 
 __all__ = ["ChangeSet", "RECREATABLE", "get_object", "reverse_graph"]
 
@@ -161,17 +162,12 @@ class ChangeSet:
         todo = [(k, RECREATABLE) for k in sorted(self.removed | self.replaced | self.swapped)]
         todo += [(k, RETYPE_BREAKS) for k in sorted(self.retyped | self.swap_columns.keys())]
         for key in sorted(self.removed | self.replaced):
-            if key[0] == "table":
-                table = self.old.tables[key]
-                todo += [(("column", *key[1:], c.name), RECREATABLE) for c in table.columns]
-            elif key[0] == "view":
-                view = self.old.views[key]
-                todo += [(("column", *key[1:], c), RECREATABLE) for c in view.columns]
+            todo += [(c, RECREATABLE) for c in self._old_columns(key)]
         seen: set[Key] = set()
         while todo:
             key, kinds = todo.pop()
             for dep in self.rev_old.get(key, ()):
-                if dep[0] not in kinds or dep in seen:
+                if (dep[0] not in kinds and not self._built_on(dep, key)) or dep in seen:
                     continue
                 seen.add(dep)
                 if dep in self.removed or dep in self.replaced:
@@ -181,3 +177,21 @@ class ChangeSet:
                 else:
                     self.replaced.add(dep)
                 todo.append((dep, RECREATABLE))
+                # a view further down a chain may use only some columns of this one
+                todo += [(c, RECREATABLE) for c in self._old_columns(dep)]
+
+    def _built_on(self, dep: Key, key: Key) -> bool:
+        """True when ``dep`` is a domain whose base type is ``key`` (a domain, or a table's or
+        view's row type): the domain cannot outlive its base type, so it is rebuilt too."""
+        domain = self.old.domains.get(dep) if dep[0] == "type" else None
+        if domain is None or not self.gone(key) or key[0] not in ("type", "table", "view"):
+            return False
+        return domain.base_type.removesuffix("[]") == qualified(key[1], key[2])
+
+    def _old_columns(self, key: Key) -> list[Key]:
+        """Column keys of the old table or view ``key`` (none for other kinds)."""
+        if key[0] == "table":
+            return [("column", *key[1:], c.name) for c in self.old.tables[key].columns]
+        if key[0] == "view":
+            return [("column", *key[1:], c) for c in self.old.views[key].columns]
+        return []

@@ -29,6 +29,7 @@ from bot.schema.gcpause import without_cyclic_gc
 from bot.schema.model import Key
 from bot.schema.ops import Plan, Statement
 from bot.schema.order import order_statements
+from bot.schema.rowtypes import classify_row_type_columns
 
 __all__ = ["diff_schemas"]
 
@@ -46,6 +47,7 @@ def diff_schemas(old: m.Schema, new: m.Schema) -> Plan:
     classify_partition_indexes(cs)
     classify_owned_sequences(cs)
     classify_swapped_columns(cs)
+    classify_row_type_columns(cs)
     cs.cascade()
     emit_types(cs)
     emit_tables(cs)

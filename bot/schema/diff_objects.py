@@ -17,7 +17,7 @@ from bot.schema.model import Key
 from bot.schema.ops import Statement
 from bot.schema.quoting import qualified, quote_ident
 
-__all__ = ["classify_objects", "emit_objects"]
+__all__ = ["classify_objects", "drop_constraint", "emit_objects"]
 
 _TRIGGER_STATE = {
     "D": "DISABLE TRIGGER",
@@ -85,19 +85,22 @@ def emit_objects(cs: ChangeSet) -> None:
     _emit_defaults(cs)
 
 
+def drop_constraint(c: m.Constraint) -> Statement:
+    """``ALTER TABLE … DROP CONSTRAINT``: on its own, or split out of a DROP TABLE."""
+    table = qualified(c.schema, c.table)
+    op = "drop_foreign_key" if c.kind == "f" else "drop_constraint"
+    return Statement(
+        f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(c.name)}",
+        f"{quote_ident(c.name)} ON {table}",
+        op,
+        drops=frozenset({c.key, ("rel", c.schema, c.name)}),
+    )
+
+
 def _emit_constraints(cs: ChangeSet) -> None:
     for key, c in sorted(cs.old.constraints.items()):
         if cs.gone(key) and not cs.table_gone(c.schema, c.table):
-            table = qualified(c.schema, c.table)
-            op = "drop_foreign_key" if c.kind == "f" else "drop_constraint"
-            cs.add(
-                Statement(
-                    f"ALTER TABLE {table} DROP CONSTRAINT {quote_ident(c.name)}",
-                    f"{quote_ident(c.name)} ON {table}",
-                    op,
-                    drops=frozenset({key, ("rel", c.schema, c.name)}),
-                )
-            )
+            cs.add(drop_constraint(c))
     for key, c in sorted(cs.new.constraints.items()):
         table = qualified(c.schema, c.table)
         target = f"CONSTRAINT {quote_ident(c.name)} ON {table}"

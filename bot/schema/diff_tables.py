@@ -10,11 +10,13 @@ from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.casts import cast_path
 from bot.schema.changeset import ChangeSet
+from bot.schema.diff_objects import drop_constraint
 from bot.schema.fill import DOMAIN_DEFAULT, fill_for, fill_note
 from bot.schema.inherit import start_state
 from bot.schema.model import Key
 from bot.schema.ops import Note, NoteCode, Statement
 from bot.schema.quoting import qualified, quote_ident
+from bot.schema.rowtypes import row_type_note, row_type_requires
 from bot.schema.seqrange import Restart, identity_bounds, restart_for, restart_notes
 
 __all__ = ["classify_tables", "emit_tables"]
@@ -102,6 +104,14 @@ def _family(cs: ChangeSet, t: m.Table) -> set[Key]:
     return keys
 
 
+def _foreign_keys(cs: ChangeSet, t: m.Table) -> tuple[Statement, ...]:
+    """The table's own foreign keys, each droppable before the table when two tables going
+    away refer to each other (see ``cycles``)."""
+    keys = cs.old_table_objects.get((t.schema, t.name), ())
+    fks = [cs.old.constraints[k] for k in sorted(keys) if k[0] == "constraint"]
+    return tuple(drop_constraint(c) for c in fks if c.kind == "f")
+
+
 def emit_tables(cs: ChangeSet) -> None:
     for key, t in sorted(cs.old.tables.items()):
         if not cs.gone(key) or (t.parent and cs.gone(("table", *t.parent))):
@@ -114,6 +124,7 @@ def emit_tables(cs: ChangeSet) -> None:
                 "drop_table",
                 destructive=True,
                 drops=frozenset(_family(cs, t)),
+                detachable=_foreign_keys(cs, t),
             )
         )
     for key, t in sorted(cs.new.tables.items()):
@@ -136,7 +147,13 @@ def _create_table(cs: ChangeSet, t: m.Table) -> int:
         if c.default is not None and not t.parent and (c.local or not t.inherits):
             keys.add(("default", t.schema, t.name, c.name))
     created = cs.add(
-        Statement(sqlgen.create_table(t), name, "create_table", creates=frozenset(keys))
+        Statement(
+            sqlgen.create_table(t),
+            name,
+            "create_table",
+            creates=frozenset(keys),
+            requires=row_type_requires(cs, (k for k in keys if k[0] == "column")),
+        )
     )
     _rls(cs, t, enabled=False, forced=False)
     cs.add_comment(t.key, f"TABLE {name}", None, t.comment, fresh=True)
@@ -218,7 +235,8 @@ def _alter_columns(cs: ChangeSet, old: m.Table, t: m.Table) -> None:
                     "drop_column",
                     destructive=c.generated is None,
                     drops=frozenset(drops),
-                    notes=_rebuild_notes(cs, c, new_cols.get(c.name), col_sql, name),
+                    notes=_rebuild_notes(cs, c, new_cols.get(c.name), col_sql, name)
+                    or (row_type_note(cs, ckey, col_sql, name) if c.name in ncols else ()),
                 )
             )
     for c in t.columns:
@@ -251,6 +269,7 @@ def _add_column(cs: ChangeSet, table: str, ckey: Key, c: m.Column) -> None:
             col_sql,
             "add_column",
             creates=frozenset(creates),
+            requires=row_type_requires(cs, [ckey]),
             notes=notes,
         )
     )

@@ -318,7 +318,7 @@ def _emit_domains(cs: ChangeSet) -> None:
 
 def _alter_domain(cs: ChangeSet, old: m.Domain, new: m.Domain) -> None:
     name = qualified(new.schema, new.name)
-    out: list[tuple[str, bool]] = []
+    out: list[tuple[str, bool]] = []  # (clause, drops: its old form goes, e.g. a check)
     if old.default != new.default:
         out.append(("DROP DEFAULT" if new.default is None else f"SET DEFAULT {new.default}", False))
     if old.not_null != new.not_null:
@@ -327,19 +327,21 @@ def _alter_domain(cs: ChangeSet, old: m.Domain, new: m.Domain) -> None:
     nchecks = {c.name: c for c in new.checks}
     for cname, c in sorted(ochecks.items()):
         if cname not in nchecks or nchecks[cname].definition != c.definition:
-            out.append((f"DROP CONSTRAINT {quote_ident(cname)}", False))
+            out.append((f"DROP CONSTRAINT {quote_ident(cname)}", True))
     for cname, c in sorted(nchecks.items()):
         if cname not in ochecks or ochecks[cname].definition != c.definition:
             out.append((f"ADD CONSTRAINT {quote_ident(cname)} {c.definition}", False))
     if old.collation != new.collation:
         cs.warnings.append(f"domain {name}: collation change is not supported")
-    for clause, destructive in out:
+    for clause, drops in out:
+        # Dropping a check releases what the old check used (a function about to be
+        # dropped): the statement drops the domain's old form, so it runs before those drops.
         cs.add(
             Statement(
                 f"ALTER DOMAIN {name} {clause}",
                 name,
                 "alter_domain",
-                destructive=destructive,
+                drops=frozenset({old.key}) if drops else frozenset(),
                 creates=frozenset({new.key}),
             )
         )
@@ -394,6 +396,15 @@ def _emit_sequences(cs: ChangeSet) -> None:
             else:
                 s, t, c = seq.owned_by
                 target, op = f"{qualified(s, t)}.{quote_ident(c)}", "create_sequence_owner"
+            # Moving the owner releases the old one first; when the old owner is dropped by
+            # this plan, that release must run on its own before the drop (see ``cycles``).
+            release = Statement(
+                f"ALTER SEQUENCE {name} OWNED BY NONE",
+                name,
+                "drop_sequence_owner",
+                drops=frozenset({owner_key}),
+                requires=frozenset({key}),
+            )
             cs.add(
                 Statement(
                     f"ALTER SEQUENCE {name} OWNED BY {target}",
@@ -402,6 +413,7 @@ def _emit_sequences(cs: ChangeSet) -> None:
                     drops=frozenset({owner_key}) if old_owner else frozenset(),
                     creates=frozenset({owner_key}) if seq.owned_by else frozenset(),
                     requires=frozenset({key}),
+                    detachable=(release,) if old_owner and seq.owned_by else (),
                 )
             )
         cs.add_comment(key, f"SEQUENCE {name}", old and old.comment, seq.comment, fresh=fresh)

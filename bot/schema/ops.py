@@ -2,7 +2,8 @@
 
 A ``Statement`` is one SQL command plus what it does to which object, whether it
 can lose data, and whether it may run inside a transaction. It also carries the
-object keys it drops, creates and requires; ``order.py`` turns those into a graph.
+object keys it drops, creates and requires; ``order.py`` turns those into a graph,
+and the parts of it that could run separately (``detachable``) for breaking cycles.
 A ``Plan`` is the ordered list plus warnings about things the engine did not do.
 """
 
@@ -112,6 +113,9 @@ class Statement:
     creates: frozenset[Key] = field(default=frozenset(), compare=False, repr=False)
     requires: frozenset[Key] = field(default=frozenset(), compare=False, repr=False)
     notes: tuple[Note, ...] = field(default=(), compare=False, repr=False)
+    # Parts PostgreSQL also lets run on their own, before this statement (a table's foreign
+    # key, a sequence's old owner): ``cycles`` splits one out when ordering needs it.
+    detachable: tuple[Statement, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def rank(self) -> int:

@@ -6,6 +6,7 @@ import pytest
 
 from bot.errors import PlanError
 from bot.schema import model as m
+from bot.schema.cycles import detach
 from bot.schema.diff import diff_schemas
 from bot.schema.fingerprint import schema_fingerprint
 from bot.schema.ops import Plan, Statement
@@ -92,6 +93,46 @@ def test_order_cycle_is_a_plan_error() -> None:
     }
     with pytest.raises(PlanError, match="circular"):
         order_statements([a, b], old_deps={}, new_deps=deps)
+
+
+def _drop_table_with_fk(name: str, other: str) -> Statement:
+    """DROP TABLE ``name`` whose foreign key refers to ``other``'s primary key."""
+    fk = ("constraint", "s", name, f"{name}_fk")
+    part = Statement(f"DROP FK {name}", name, "drop_foreign_key", drops=frozenset({fk}))
+    table = ("table", "s", name)
+    keys = frozenset({table, fk, ("constraint", "s", name, f"{name}_pk")})
+    return Statement(f"DROP TABLE {name}", name, "drop_table", drops=keys, detachable=(part,))
+
+
+def test_order_breaks_cycle_by_detaching_a_foreign_key() -> None:
+    a, b = _drop_table_with_fk("a", "b"), _drop_table_with_fk("b", "a")
+    deps = {
+        ("constraint", "s", "a", "a_fk"): (("constraint", "s", "b", "b_pk"),),
+        ("constraint", "s", "b", "b_fk"): (("constraint", "s", "a", "a_pk"),),
+    }
+    ordered = order_statements([a, b], old_deps=deps, new_deps={})
+    assert [s.sql for s in ordered] == ["DROP FK a", "DROP TABLE b", "DROP TABLE a"]
+    # the parent no longer drops what its detached part drops
+    assert ("constraint", "s", "a", "a_fk") not in ordered[2].drops
+
+
+def test_detach_leaves_unrelated_parts_and_refuses_without_parts() -> None:
+    a, b = _drop_table_with_fk("a", "b"), _drop_table_with_fk("b", "a")
+    unrelated = Statement("DROP FK x", "a", "drop_foreign_key", drops=frozenset({("k", "x")}))
+    a = Statement(
+        a.sql, a.object, a.operation, drops=a.drops, detachable=(*a.detachable, unrelated)
+    )
+    deps = {("constraint", "s", "a", "a_fk"): (("constraint", "s", "b", "b_pk"),)}
+
+    def follows(key: tuple[str, ...]) -> frozenset[int]:
+        return frozenset({1}) if key in deps else frozenset()
+
+    split = detach([a, b], [0, 1, 0], follows=follows)
+    assert split is not None
+    out, edges = split
+    assert [s.sql for s in out] == ["DROP TABLE a", "DROP TABLE b", "DROP FK a"]
+    assert edges == [(2, 0)] and out[0].detachable == (unrelated,)
+    assert detach([a, b], [0, 1, 0], follows=lambda key: frozenset()) is None
 
 
 def test_plan_sql_joins_statements_deterministically() -> None:

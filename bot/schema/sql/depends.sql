@@ -73,6 +73,16 @@ objs0 AS (
     WHERE n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\_%'
       AND (t.typtype IN ('e', 'd') OR el.typtype IN ('e', 'd'))
     UNION ALL
+    -- row types of tables and views, and their array types, stand for the relation
+    -- (a function returning SETOF t, a column or domain of type t depends on table t)
+    SELECT 'pg_type'::regclass::oid, t.oid, 0,
+           CASE WHEN r.relkind IN ('r', 'p') THEN 'table' ELSE 'view' END,
+           r.nspname, r.relname, ''
+    FROM pg_type t
+    LEFT JOIN pg_type el ON el.oid = t.typelem AND t.typcategory = 'A'
+    JOIN rel r ON r.oid = coalesce(el.typrelid, t.typrelid)
+    WHERE r.relkind IN ('r', 'p', 'v', 'm')
+    UNION ALL
     SELECT 'pg_namespace'::regclass::oid, n.oid, 0, 'schema', n.nspname, '', ''
     FROM pg_namespace n WHERE n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\_%'
     UNION ALL

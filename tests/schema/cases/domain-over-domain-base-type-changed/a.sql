@@ -1,0 +1,4 @@
+CREATE DOMAIN z_positive AS int CHECK (VALUE > 0);
+CREATE DOMAIN a_small AS z_positive CHECK (VALUE < 100);
+CREATE TABLE nums (n int);
+INSERT INTO nums VALUES (5);

@@ -1,0 +1,5 @@
+CREATE TABLE a (id int, b_id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE a_all PARTITION OF a DEFAULT;
+CREATE TABLE b (id int PRIMARY KEY, a_id int, a_at date);
+ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b;
+ALTER TABLE b ADD FOREIGN KEY (a_id, a_at) REFERENCES a;

@@ -1,0 +1,10 @@
+CREATE TABLE a (id int PRIMARY KEY, next_id int, up int REFERENCES a);
+CREATE TABLE b (id int PRIMARY KEY, next_id int REFERENCES a);
+CREATE TABLE c (id int PRIMARY KEY, next_id int REFERENCES b);
+ALTER TABLE a ADD FOREIGN KEY (next_id) REFERENCES c;
+CREATE TABLE keep (id int, c_id int REFERENCES c);
+INSERT INTO a VALUES (1, NULL, NULL);
+INSERT INTO b VALUES (1, 1);
+INSERT INTO c VALUES (1, 1);
+UPDATE a SET next_id = 1, up = 1;
+INSERT INTO keep VALUES (1, 1);

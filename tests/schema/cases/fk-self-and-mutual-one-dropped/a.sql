@@ -1,0 +1,3 @@
+CREATE TABLE a (id int PRIMARY KEY, b_id int, up int REFERENCES a);
+CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);
+ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b;

@@ -1,0 +1,1 @@
+CREATE TABLE b (id int PRIMARY KEY, a_id int);

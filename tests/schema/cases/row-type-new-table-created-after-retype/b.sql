@@ -1,0 +1,2 @@
+CREATE TABLE zz_point (x bigint, y int);
+CREATE TABLE a_shape (id int, corner zz_point);

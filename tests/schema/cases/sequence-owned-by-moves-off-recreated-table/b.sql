@@ -1,0 +1,3 @@
+CREATE TABLE t (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE u (id int);
+CREATE SEQUENCE s OWNED BY u.id;

@@ -1,0 +1,8 @@
+CREATE TABLE t (id int, x int, gone int);
+INSERT INTO t VALUES (1, 1, 1);
+CREATE VIEW v1 AS SELECT id, x, gone FROM t;
+CREATE VIEW v2 AS SELECT id, x FROM v1;
+CREATE MATERIALIZED VIEW mv AS SELECT id FROM v2;
+CREATE INDEX mv_id ON mv (id);
+COMMENT ON INDEX mv_id IS 'by id';
+CREATE VIEW top AS SELECT id FROM mv;

@@ -1,0 +1,9 @@
+CREATE TABLE t (id int, x int);
+CREATE VIEW v1 AS SELECT id, x, x * 2 AS x2 FROM t;
+CREATE VIEW v2 AS SELECT id, x FROM v1 WHERE x > 0;
+CREATE MATERIALIZED VIEW mv AS SELECT id, x FROM v2;
+CREATE UNIQUE INDEX mv_id ON mv (id);
+COMMENT ON MATERIALIZED VIEW mv IS 'positive rows';
+COMMENT ON INDEX mv_id IS 'by id';
+COMMENT ON COLUMN mv.x IS 'the x';
+CREATE VIEW v3 AS SELECT count(*) AS n FROM mv;
