@@ -54,5 +54,46 @@ SELECT kind, identity, signature FROM (
     SELECT 'event trigger', quote_ident(e.evtname), e.evtevent FROM pg_event_trigger e
     UNION ALL
     SELECT 'publication', quote_ident(p.pubname), '' FROM pg_publication p
+    UNION ALL
+    -- user-made objects of catalog-wide kinds (oid >= 16384: not built into the server)
+    SELECT 'cast', format('(%s AS %s)', format_type(c.castsource, NULL), format_type(c.casttarget, NULL)),
+           c.castcontext::text || c.castmethod::text
+    FROM pg_cast c
+    WHERE c.oid >= 16384
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_cast'::regclass AND ext.objid = c.oid)
+    UNION ALL
+    SELECT 'language', quote_ident(l.lanname), ''
+    FROM pg_language l
+    WHERE l.oid >= 16384
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_language'::regclass AND ext.objid = l.oid)
+    UNION ALL
+    SELECT 'foreign-data wrapper', quote_ident(w.fdwname), ''
+    FROM pg_foreign_data_wrapper w
+    WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_foreign_data_wrapper'::regclass
+                                          AND ext.objid = w.oid)
+    UNION ALL
+    SELECT 'foreign server', quote_ident(fs.srvname), coalesce(array_to_string(fs.srvoptions, ', '), '')
+    FROM pg_foreign_server fs
+    UNION ALL
+    SELECT 'operator class', quote_ident(s.nspname) || '.' || quote_ident(oc.opcname), ''
+    FROM pg_opclass oc JOIN scope s ON s.oid = oc.opcnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_opclass'::regclass AND ext.objid = oc.oid)
+    UNION ALL
+    SELECT 'operator family', quote_ident(s.nspname) || '.' || quote_ident(f.opfname), ''
+    FROM pg_opfamily f JOIN scope s ON s.oid = f.opfnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_opfamily'::regclass AND ext.objid = f.oid)
+    UNION ALL
+    SELECT 'conversion', quote_ident(s.nspname) || '.' || quote_ident(cv.conname), ''
+    FROM pg_conversion cv JOIN scope s ON s.oid = cv.connamespace
+    WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_conversion'::regclass AND ext.objid = cv.oid)
+    UNION ALL
+    SELECT 'text search dictionary', quote_ident(s.nspname) || '.' || quote_ident(d.dictname),
+           coalesce(d.dictinitoption, '')
+    FROM pg_ts_dict d JOIN scope s ON s.oid = d.dictnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_ts_dict'::regclass AND ext.objid = d.oid)
+    UNION ALL
+    SELECT 'table access method', quote_ident(s.nspname) || '.' || quote_ident(c.relname), am.amname
+    FROM pg_class c JOIN scope s ON s.oid = c.relnamespace JOIN pg_am am ON am.oid = c.relam
+    WHERE c.relkind IN ('r', 'm') AND am.amname <> 'heap'
 ) u
 ORDER BY 1, 2, 3;
