@@ -28,12 +28,17 @@ def row_key(kind: str, schema: str, name: str, sub: str) -> Key:
     Strings are interned: large schemas repeat the same names in many keys, and sharing
     one copy keeps two introspected 5,000-table schemas well inside the memory budget.
     """
-    kind, schema = _i(kind), _i(schema)
-    if kind in ("schema", "extension"):
+    intern = sys.intern
+    kind, schema = intern(kind), intern(schema)
+    if kind in _SCHEMA_LEVEL:
         return (kind, schema)
-    if kind in ("table", "view", "sequence", "index", "type"):
-        return (kind, schema, _i(name))
-    return (kind, schema, _i(name), _i(sub))
+    if kind in _RELATION_LEVEL:
+        return (kind, schema, intern(name))
+    return (kind, schema, intern(name), intern(sub))
+
+
+_SCHEMA_LEVEL = frozenset({"schema", "extension"})
+_RELATION_LEVEL = frozenset({"table", "view", "sequence", "index", "type"})
 
 
 def _i(value: str | None) -> str | None:
