@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 
 from bot.schema import model as m
+from bot.schema import sqlgen
 from bot.schema.model import Key
 
 __all__ = ["build_schema", "row_key"]
@@ -30,7 +31,7 @@ def row_key(kind: str, schema: str, name: str, sub: str) -> Key:
     kind, schema = _i(kind), _i(schema)
     if kind in ("schema", "extension"):
         return (kind, schema)
-    if kind in ("table", "view", "sequence", "index", "type"):
+    if kind in ("table", "view", "sequence", "index", "type", "collation"):
         return (kind, schema, _i(name))
     return (kind, schema, _i(name), _i(sub))
 
@@ -52,10 +53,12 @@ def build_schema(
     catalog are freed while the model is being built rather than after.
     """
     excluded = tuple(excluded_tables)
+    # Excluded tables, and typed tables (the engine does not plan them: unsupported.sql names
+    # them), are left out with everything on them.
     skip: set[tuple[str, str]] = {
         (str(r["schema"]), str(r["name"]))
         for r in rows["tables"]
-        if _excluded(str(r["schema"]), str(r["name"]), excluded)
+        if _excluded(str(r["schema"]), str(r["name"]), excluded) or r.get("of_type")
     }
     s = m.Schema(server_version=server_version)
     for r in rows.pop("namespaces"):
@@ -64,6 +67,8 @@ def build_schema(
     for r in rows.pop("extensions"):
         ext = m.Extension(r["name"], r["schema"], r["version"], r["comment"])
         s.extensions[ext.key] = ext
+        s.extension_updates[ext.key] = tuple(r.get("update_targets") or ())
+    _build_collations_and_composites(s, rows)
     for r in rows.pop("enums"):
         en = m.EnumType(r["schema"], r["name"], tuple(r["labels"]), r["comment"])
         s.enums[en.key] = en
@@ -113,6 +118,35 @@ def build_schema(
     )
     s.depends_on = _dependencies(s, rows.pop("depends"), skip)
     return s
+
+
+def _build_collations_and_composites(s: m.Schema, rows: RowSets) -> None:
+    for r in rows.pop("collations", ()):
+        coll = m.Collation(
+            r["schema"],
+            r["name"],
+            r["provider"],
+            r["deterministic"],
+            r["lc_collate"],
+            r["lc_ctype"],
+            r["locale"],
+            r["rules"],
+            r["comment"],
+        )
+        s.collations[coll.key] = coll
+    for r in rows.pop("composites", ()):
+        attrs = tuple(
+            m.Attribute(n, t, c, d)
+            for n, t, c, d in zip(
+                r["attr_names"],
+                r["attr_types"],
+                r["attr_collations"],
+                r["attr_comments"],
+                strict=True,
+            )
+        )
+        ct = m.CompositeType(r["schema"], r["name"], attrs, r["comment"])
+        s.composites[ct.key] = ct
 
 
 def _build_relations(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]]) -> None:
@@ -225,6 +259,18 @@ def _build_table_objects(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]])
             r["comment"],
         )
         s.functions[fn.key] = fn
+    for r in rows.pop("aggregates", ()):
+        agg = m.Function(
+            r["schema"],
+            r["name"],
+            r["identity_args"],
+            "a",
+            r["arguments"],
+            r["result"],
+            sqlgen.create_aggregate(r),
+            r["comment"],
+        )
+        s.functions[agg.key] = agg
     for r in rows.pop("triggers"):
         if (r["schema"], r["table_name"]) in skip:
             continue
@@ -281,7 +327,7 @@ def _dependencies(
     for key, idx in s.indexes.items():
         rel = ("table", idx.schema, idx.table)
         deps[key].add(rel if rel in s.tables else ("view", idx.schema, idx.table))
-    for coll in (s.enums, s.domains, s.sequences, s.views, s.functions):
+    for coll in (s.collations, s.enums, s.domains, s.composites, s.sequences, s.views, s.functions):
         for key, obj in coll.items():
             deps[key].add(("schema", obj.schema))
     for key, seq in s.sequences.items():
