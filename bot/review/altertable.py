@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from pglast import ast
 from pglast.enums import AlterTableType as AT
-from pglast.enums import ConstrType, DropBehavior
+from pglast.enums import ConstrType, DropBehavior, ObjectType
 
 from bot.review.context import StatementContext
 from bot.review.hazards import Code, HazardKind, LockLevel
@@ -55,6 +55,8 @@ def check_alter_table(node: ast.AlterTableStmt, ctx: StatementContext) -> None:
     table = rangevar_text(node.relation, ctx.default_schema)
     ctx.touch(table)
     ctx.details["table"] = table
+    if node.objtype == ObjectType.OBJECT_TYPE:  # ALTER TYPE ... ATTRIBUTE: a composite type
+        ctx.details["composite_type"] = True
     strongest = LockLevel.ACCESS_SHARE
     for cmd in node.cmds or ():
         rule = _ACTIONS.get(cmd.subtype, _default_action)
@@ -84,7 +86,11 @@ def _cascade(cmd: ast.AlterTableCmd, obj: str, ctx: StatementContext, what: str)
 @action(AT.AT_DropColumn)
 def _drop_column(cmd: ast.AlterTableCmd, table: str, ctx: StatementContext) -> LockLevel:
     col = _column(table, cmd.name)
-    ctx.find(Code.DROP_COLUMN, col, f"column {col} and all its values are dropped")
+    if ctx.details.get("composite_type"):
+        message = f"attribute {col} is dropped, with its values in every stored row of the type"
+    else:
+        message = f"column {col} and all its values are dropped"
+    ctx.find(Code.DROP_COLUMN, col, message)
     ctx.details.setdefault("dropped_columns", []).append(quote_ident(cmd.name or "?"))
     _cascade(cmd, col, ctx, "indexes, constraints and views that use the column")
     return LockLevel.ACCESS_EXCLUSIVE

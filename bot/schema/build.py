@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 
 from bot.schema import model as m
+from bot.schema import sqlgen
 from bot.schema.gcpause import without_cyclic_gc
 from bot.schema.model import Key
 
@@ -38,7 +39,7 @@ def row_key(kind: str, schema: str, name: str, sub: str) -> Key:
 
 
 _SCHEMA_LEVEL = frozenset({"schema", "extension"})
-_RELATION_LEVEL = frozenset({"table", "view", "sequence", "index", "type"})
+_RELATION_LEVEL = frozenset({"table", "view", "sequence", "index", "type", "collation"})
 
 
 def _i(value: str | None) -> str | None:
@@ -59,10 +60,12 @@ def build_schema(
     catalog are freed while the model is being built rather than after.
     """
     excluded = tuple(excluded_tables)
+    # Excluded tables, and typed tables (the engine does not plan them: unsupported.sql names
+    # them), are left out with everything on them.
     skip: set[tuple[str, str]] = {
         (str(r["schema"]), str(r["name"]))
         for r in rows["tables"]
-        if _excluded(str(r["schema"]), str(r["name"]), excluded)
+        if _excluded(str(r["schema"]), str(r["name"]), excluded) or r.get("of_type")
     }
     s = m.Schema(server_version=server_version)
     for r in rows.pop("namespaces"):
@@ -71,6 +74,8 @@ def build_schema(
     for r in rows.pop("extensions"):
         ext = m.Extension(r["name"], r["schema"], r["version"], r["comment"])
         s.extensions[ext.key] = ext
+        s.extension_updates[ext.key] = tuple(r.get("update_targets") or ())
+    _build_collations_and_composites(s, rows)
     for r in rows.pop("enums"):
         en = m.EnumType(r["schema"], r["name"], tuple(r["labels"]), r["comment"])
         s.enums[en.key] = en
@@ -120,6 +125,35 @@ def build_schema(
     )
     s.depends_on = _dependencies(s, rows.pop("depends"), skip)
     return s
+
+
+def _build_collations_and_composites(s: m.Schema, rows: RowSets) -> None:
+    for r in rows.pop("collations", ()):
+        coll = m.Collation(
+            r["schema"],
+            r["name"],
+            r["provider"],
+            r["deterministic"],
+            r["lc_collate"],
+            r["lc_ctype"],
+            r["locale"],
+            r["rules"],
+            r["comment"],
+        )
+        s.collations[coll.key] = coll
+    for r in rows.pop("composites", ()):
+        attrs = tuple(
+            m.Attribute(n, t, c, d)
+            for n, t, c, d in zip(
+                r["attr_names"],
+                r["attr_types"],
+                r["attr_collations"],
+                r["attr_comments"],
+                strict=True,
+            )
+        )
+        ct = m.CompositeType(r["schema"], r["name"], attrs, r["comment"])
+        s.composites[ct.key] = ct
 
 
 def _build_relations(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]]) -> None:
@@ -235,6 +269,18 @@ def _build_table_objects(s: m.Schema, rows: RowSets, skip: set[tuple[str, str]])
             r["comment"],
         )
         s.functions[fn.key] = fn
+    for r in rows.pop("aggregates", ()):
+        agg = m.Function(
+            r["schema"],
+            r["name"],
+            r["identity_args"],
+            "a",
+            r["arguments"],
+            r["result"],
+            sqlgen.create_aggregate(r),
+            r["comment"],
+        )
+        s.functions[agg.key] = agg
     for r in rows.pop("triggers"):
         if (r["schema"], r["table_name"]) in skip:
             continue
@@ -301,7 +347,7 @@ def _dependencies(
     for key, idx in s.indexes.items():
         rel = ("table", idx.schema, idx.table)
         deps[key].add(rel if rel in s.tables else ("view", idx.schema, idx.table))
-    for coll in (s.enums, s.domains, s.sequences, s.views, s.functions):
+    for coll in (s.collations, s.enums, s.domains, s.composites, s.sequences, s.views, s.functions):
         for key, obj in coll.items():
             deps[key].add(("schema", obj.schema))
     for key, seq in s.sequences.items():

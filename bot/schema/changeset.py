@@ -17,7 +17,7 @@ from itertools import pairwise
 from bot.schema import model as m
 from bot.schema import sqlgen
 from bot.schema.model import Key
-from bot.schema.ops import Statement
+from bot.schema.ops import Statement, Unplanned
 from bot.schema.quoting import qualified
 
 __all__ = ["ChangeSet", "RECREATABLE", "get_object", "reverse_graph"]
@@ -56,7 +56,8 @@ def get_object(schema: m.Schema, key: Key) -> object | None:
         "policy": schema.policies,
         "table": schema.tables,
         "sequence": schema.sequences,
-        "type": {**schema.enums, **schema.domains} if kind == "type" else None,
+        "type": {**schema.enums, **schema.domains, **schema.composites} if kind == "type" else None,
+        "collation": schema.collations,
     }.get(kind)
     return None if coll is None else coll.get(key)
 
@@ -74,6 +75,7 @@ class ChangeSet:
     statements: list[Statement] = field(default_factory=list)
     edges: list[tuple[int, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unplanned: list[Unplanned] = field(default_factory=list)  # differences left undone
     _rev_old: dict[Key, list[Key]] | None = None
     _rev_new: dict[Key, list[Key]] | None = None
     _owned: dict[tuple[str, str], list[Key]] | None = None
@@ -139,6 +141,10 @@ class ChangeSet:
                     requires=frozenset({key}),
                 )
             )
+
+    def unplan(self, kind: str, identity: str, reason: str) -> None:
+        """Record a difference this plan does not make (it reaches ``Plan.unplanned``)."""
+        self.unplanned.append(Unplanned(kind, identity, reason))
 
     def chain(self, indexes: list[int]) -> None:
         """Make the given statements run in this order."""

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from bot.schema import model as m
 from bot.schema.changeset import ChangeSet
+from bot.schema.diff_composites import classify_composites, emit_composites
 from bot.schema.diff_inherit import classify_children, emit_inheritance
 from bot.schema.diff_objects import classify_objects, emit_objects
 from bot.schema.diff_partitions import classify_partition_indexes, emit_partition_indexes
@@ -42,6 +43,7 @@ def diff_schemas(old: m.Schema, new: m.Schema) -> Plan:
     cs = ChangeSet(old, new)
     classify_types(cs)
     classify_tables(cs)
+    classify_composites(cs)
     classify_children(cs)
     classify_objects(cs)
     classify_partition_indexes(cs)
@@ -50,6 +52,7 @@ def diff_schemas(old: m.Schema, new: m.Schema) -> Plan:
     classify_row_type_columns(cs)
     cs.cascade()
     emit_types(cs)
+    emit_composites(cs)
     emit_tables(cs)
     emit_objects(cs)
     emit_partition_indexes(cs)
@@ -68,7 +71,7 @@ def diff_schemas(old: m.Schema, new: m.Schema) -> Plan:
     plan = Plan(
         statements=ordered,
         warnings=cs.warnings + _unsupported_warnings(old, new),
-        unplanned=_unplanned(old, new),
+        unplanned=[str(u) for u in cs.unplanned] + _unplanned(old, new),
     )
     log.debug("diff: %d statement(s), %d warning(s)", len(plan.statements), len(plan.warnings))
     return plan

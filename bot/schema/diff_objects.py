@@ -36,7 +36,10 @@ def _validates(old: m.Constraint, new: m.Constraint) -> bool:
 
 
 def _function_replaceable(old: m.Function, new: m.Function) -> bool:
-    return (old.kind, old.arguments, old.result) == (new.kind, new.arguments, new.result)
+    """CREATE OR REPLACE keeps dependents; an aggregate is always dropped and created again
+    (OR REPLACE cannot change its state type or kind, and a rebuilt one is rare)."""
+    same = (old.kind, old.arguments, old.result) == (new.kind, new.arguments, new.result)
+    return same and new.kind != "a"
 
 
 def _changed_definition(old: Any, new: Any) -> bool:
@@ -186,14 +189,18 @@ def _view_columns(v: m.View) -> set[Key]:
     return {("column", v.schema, v.name, c) for c in v.columns}
 
 
+_ROUTINE_WORDS = {"p": "PROCEDURE", "a": "AGGREGATE"}
+
+
 def _function_name(f: m.Function) -> str:
-    return f"{qualified(f.schema, f.name)}({f.identity_args})"
+    args = f.identity_args or ("*" if f.kind == "a" else "")  # an aggregate of no arguments
+    return f"{qualified(f.schema, f.name)}({args})"
 
 
 def _emit_functions(cs: ChangeSet) -> None:
     for key, f in sorted(cs.old.functions.items()):
         if cs.gone(key):
-            kind = "PROCEDURE" if f.kind == "p" else "FUNCTION"
+            kind = _ROUTINE_WORDS.get(f.kind, "FUNCTION")
             cs.add(
                 Statement(
                     f"DROP {kind} {_function_name(f)}",
@@ -209,7 +216,7 @@ def _emit_functions(cs: ChangeSet) -> None:
         if fresh or old.definition != f.definition:
             op = "create_function" if fresh else "replace_function"
             cs.add(Statement(body, _function_name(f), op, creates=frozenset({key})))
-        kind = "PROCEDURE" if f.kind == "p" else "FUNCTION"
+        kind = _ROUTINE_WORDS.get(f.kind, "FUNCTION")
         cs.add_comment(
             key, f"{kind} {_function_name(f)}", old and old.comment, f.comment, fresh=fresh
         )

@@ -60,13 +60,6 @@ def classify_types(cs: ChangeSet) -> None:
         nd = new.domains.get(key)
         if nd is not None and nd.base_type != dom.base_type:
             cs.replaced.add(key)
-    for key, ext in old.extensions.items():
-        ne = new.extensions.get(key)
-        if ne is not None and ne.version != ext.version:
-            cs.warnings.append(
-                f"extension {ext.name}: version {ext.version} vs {ne.version} is not changed "
-                "by the plan (run ALTER EXTENSION ... UPDATE yourself)"
-            )
 
 
 def _column(schema: m.Schema, ckey: Key) -> m.Column:
@@ -155,19 +148,45 @@ def _emit_extensions(cs: ChangeSet) -> None:
                     requires=frozenset({("schema", ext.schema)}),
                 )
             )
-        elif old.schema != ext.schema:
-            sql = f"ALTER EXTENSION {name} SET SCHEMA {quote_ident(ext.schema)}"
-            cs.add(
-                Statement(
-                    sql,
-                    name,
-                    "alter_extension",
-                    creates=frozenset({key}),
-                    requires=frozenset({("schema", ext.schema)}),
+        else:
+            if old.schema != ext.schema:
+                sql = f"ALTER EXTENSION {name} SET SCHEMA {quote_ident(ext.schema)}"
+                cs.add(
+                    Statement(
+                        sql,
+                        name,
+                        "alter_extension",
+                        creates=frozenset({key}),
+                        requires=frozenset({("schema", ext.schema)}),
+                    )
                 )
-            )
+            if old.version != ext.version:
+                _update_extension(cs, old, ext)
         cs.add_comment(
             key, f"EXTENSION {name}", old and old.comment, ext.comment, fresh=old is None
+        )
+
+
+def _update_extension(cs: ChangeSet, old: m.Extension, new: m.Extension) -> None:
+    """``ALTER EXTENSION ... UPDATE TO`` when the server has a path from the installed
+    version (either direction, as the extension's scripts allow); else the difference is
+    left unplanned."""
+    name = quote_ident(new.name)
+    if new.version in cs.old.extension_updates.get(old.key, ()):
+        cs.add(
+            Statement(
+                f"ALTER EXTENSION {name} UPDATE TO {quote_literal(new.version)}",
+                name,
+                "alter_extension",
+                creates=frozenset({new.key}),
+            )
+        )
+    else:
+        cs.unplan(
+            "extension",
+            name,
+            f"installed version {old.version}, wanted {new.version}: this server has no "
+            f"update path from {old.version} to {new.version}",
         )
 
 

@@ -20,8 +20,10 @@ __all__ = ["schema_fingerprint", "schema_to_dict", "schema_from_dict"]
 _COLLECTIONS: dict[str, type] = {
     "namespaces": m.Namespace,
     "extensions": m.Extension,
+    "collations": m.Collation,
     "enums": m.EnumType,
     "domains": m.Domain,
+    "composites": m.CompositeType,
     "sequences": m.Sequence,
     "tables": m.Table,
     "constraints": m.Constraint,
@@ -63,6 +65,8 @@ def _load(cls: type, data: dict[str, Any]) -> Any:
             value = tuple(m.Column(**{k: _tuples(v) for k, v in c.items()}) for c in value)
         elif cls is m.Domain and f.name == "checks":
             value = tuple(m.DomainCheck(**c) for c in value)
+        elif cls is m.CompositeType and f.name == "attributes":
+            value = tuple(m.Attribute(**a) for a in value)
         else:
             value = _tuples(value)
         kwargs[f.name] = value

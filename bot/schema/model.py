@@ -18,6 +18,9 @@ __all__ = [
     "Extension",
     "Namespace",
     "EnumType",
+    "Attribute",
+    "CompositeType",
+    "Collation",
     "DomainCheck",
     "Domain",
     "Sequence",
@@ -68,6 +71,45 @@ class EnumType:
     @property
     def key(self) -> Key:
         return ("type", self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    name: str
+    data_type: str  # format_type text, schema-qualified for user types
+    collation: str | None = None  # only when different from the type's default
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    """``CREATE TYPE name AS (...)``; row types of tables and views are not modelled here."""
+
+    schema: str
+    name: str
+    attributes: tuple[Attribute, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("type", self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Collation:
+    schema: str
+    name: str
+    provider: str  # c (libc), i (icu)
+    deterministic: bool
+    lc_collate: str | None  # libc (and ICU before PostgreSQL 15)
+    lc_ctype: str | None
+    locale: str | None  # ICU locale (PostgreSQL 15 and later)
+    rules: str | None = None  # ICU tailoring rules (PostgreSQL 16 and later)
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("collation", self.schema, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +244,10 @@ class Function:
     schema: str
     name: str
     identity_args: str  # pg_get_function_identity_arguments
-    kind: str  # f (function) or p (procedure)
+    kind: str  # f (function), p (procedure), w (window) or a (aggregate)
     arguments: str  # pg_get_function_arguments (names, defaults)
     result: str | None  # pg_get_function_result
-    definition: str  # pg_get_functiondef
+    definition: str  # pg_get_functiondef; CREATE AGGREGATE text for aggregates (``sqlgen``)
     comment: str | None = None
 
     @property
@@ -259,8 +301,10 @@ class Schema:
 
     namespaces: dict[Key, Namespace] = field(default_factory=dict)
     extensions: dict[Key, Extension] = field(default_factory=dict)
+    collations: dict[Key, Collation] = field(default_factory=dict)
     enums: dict[Key, EnumType] = field(default_factory=dict)
     domains: dict[Key, Domain] = field(default_factory=dict)
+    composites: dict[Key, CompositeType] = field(default_factory=dict)
     sequences: dict[Key, Sequence] = field(default_factory=dict)
     tables: dict[Key, Table] = field(default_factory=dict)
     constraints: dict[Key, Constraint] = field(default_factory=dict)
@@ -277,8 +321,13 @@ class Schema:
     # identity ones by column key. State, not schema: never compared, never fingerprinted; the
     # differ reads it only to keep a RESTART inside new bounds (``seqrange``).
     sequence_values: dict[Key, int] = field(default_factory=dict)
+    # Versions each installed extension can be updated to on this server (from
+    # pg_extension_update_paths). State of the server's extension files, not schema: never
+    # compared, never fingerprinted; the differ reads it to plan ALTER EXTENSION ... UPDATE.
+    extension_updates: dict[Key, tuple[str, ...]] = field(default_factory=dict)
 
     def type_key(self, schema: str, name: str) -> Key | None:
-        """Key of a user type (enum or domain) named ``schema.name``, if modelled."""
+        """Key of a user type (enum, domain or composite) named ``schema.name``, if modelled."""
         key: Key = ("type", schema, name)
-        return key if key in self.enums or key in self.domains else None
+        found = key in self.enums or key in self.domains or key in self.composites
+        return key if found else None

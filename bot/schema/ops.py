@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from bot.schema.model import Key
 
-__all__ = ["Note", "NoteCode", "Statement", "Plan", "RANKS"]
+__all__ = ["Note", "NoteCode", "Statement", "Plan", "RANKS", "Unplanned"]
 
 # Preferred position of each operation when dependencies allow any order: drops of
 # dependents first, then drops of what they depended on, then creates in the
@@ -35,11 +35,13 @@ _RANK_ORDER = (
     "drop_sequence",
     "drop_domain",
     "drop_type",
+    "drop_collation",
     "drop_extension",
     "drop_schema",
     "create_schema",
     "create_extension",
     "alter_extension",
+    "create_collation",
     "rename_type",
     "create_type",
     "alter_type",
@@ -134,14 +136,29 @@ class Statement:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Unplanned:
+    """A difference the differ found but cannot plan (an extension version with no update
+    path, a collation redefined under the columns that use it): the statements do not make
+    the two schemas equal. Its text goes to ``Plan.unplanned``."""
+
+    kind: str
+    identity: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.identity}: {self.reason}"
+
+
 @dataclass(slots=True)
 class Plan:
     """Ordered statements that turn the old schema into the new one."""
 
     statements: list[Statement] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    # Objects of a kind the engine cannot plan that exist on one side only: the statements do
-    # not make the two schemas equal, so nothing may call them in sync.
+    # Objects of a kind the engine cannot plan that exist on one side only, and differences the
+    # differ found but cannot plan (``Unplanned``): the statements do not make the two schemas
+    # equal, so nothing may call them in sync.
     unplanned: list[str] = field(default_factory=list)
 
     @property

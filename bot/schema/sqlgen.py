@@ -7,6 +7,7 @@ order, is the differ's and ``order.py``'s business.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.schema import model as m
 from bot.schema.quoting import qualified, quote_ident, quote_literal
@@ -19,6 +20,10 @@ __all__ = [
     "sequence_options",
     "create_domain",
     "create_enum",
+    "create_composite",
+    "create_collation",
+    "create_aggregate",
+    "attribute_definition",
     "create_view",
     "create_policy",
     "table_name",
@@ -136,3 +141,85 @@ def create_policy(p: m.Policy) -> str:
     if p.with_check is not None:
         sql += f" WITH CHECK ({p.with_check})"
     return sql
+
+
+def attribute_definition(a: m.Attribute) -> str:
+    collate = f" COLLATE {a.collation}" if a.collation else ""
+    return f"{quote_ident(a.name)} {a.data_type}{collate}"
+
+
+def create_composite(ct: m.CompositeType) -> str:
+    attrs = ",\n".join(f"    {attribute_definition(a)}" for a in ct.attributes)
+    body = f"(\n{attrs}\n)" if attrs else "()"
+    return f"CREATE TYPE {qualified(ct.schema, ct.name)} AS {body}"
+
+
+def create_collation(c: m.Collation) -> str:
+    if c.provider == "i":
+        opts = ["provider = icu", f"locale = {quote_literal(c.locale or c.lc_collate or '')}"]
+        if c.rules is not None:
+            opts.append(f"rules = {quote_literal(c.rules)}")
+    else:
+        opts = [
+            "provider = libc",
+            f"lc_collate = {quote_literal(c.lc_collate or '')}",
+            f"lc_ctype = {quote_literal(c.lc_ctype or '')}",
+        ]
+    if not c.deterministic:
+        opts.append("deterministic = false")
+    return f"CREATE COLLATION {qualified(c.schema, c.name)} ({', '.join(opts)})"
+
+
+# FINALFUNC_MODIFY letters; the default is read_only for ordinary aggregates, read_write for
+# ordered-set and hypothetical-set ones (pg_dump writes the clause only when not the default).
+_MODIFY = {"r": "READ_ONLY", "s": "SHAREABLE", "w": "READ_WRITE"}
+_PARALLEL = {"s": "SAFE", "r": "RESTRICTED"}
+
+
+def create_aggregate(r: Mapping[str, object]) -> str:
+    """``CREATE AGGREGATE`` from a row of ``sql/aggregates.sql`` (the reconstruction pg_dump
+    makes): support functions are the server's regproc text, so already quoted."""
+    default_modify = "r" if r["aggkind"] == "n" else "w"
+    opts = [f"SFUNC = {r['sfunc']}", f"STYPE = {r['stype']}"]
+    if r["sspace"]:
+        opts.append(f"SSPACE = {r['sspace']}")
+    if r["finalfunc"]:
+        opts.append(f"FINALFUNC = {r['finalfunc']}")
+        if r["finalfunc_extra"]:
+            opts.append("FINALFUNC_EXTRA")
+    if r["finalfunc_modify"] != default_modify:
+        opts.append(f"FINALFUNC_MODIFY = {_MODIFY[str(r['finalfunc_modify'])]}")
+    for key, word in (
+        ("combinefunc", "COMBINEFUNC"),
+        ("serialfunc", "SERIALFUNC"),
+        ("deserialfunc", "DESERIALFUNC"),
+    ):
+        if r[key]:
+            opts.append(f"{word} = {r[key]}")
+    if r["initcond"] is not None:
+        opts.append(f"INITCOND = {quote_literal(str(r['initcond']))}")
+    if r["msfunc"]:
+        opts += [
+            f"MSFUNC = {r['msfunc']}",
+            f"MINVFUNC = {r['minvfunc']}",
+            f"MSTYPE = {r['mstype']}",
+        ]
+        if r["msspace"]:
+            opts.append(f"MSSPACE = {r['msspace']}")
+        if r["mfinalfunc"]:
+            opts.append(f"MFINALFUNC = {r['mfinalfunc']}")
+            if r["mfinalfunc_extra"]:
+                opts.append("MFINALFUNC_EXTRA")
+        if r["mfinalfunc_modify"] != default_modify:
+            opts.append(f"MFINALFUNC_MODIFY = {_MODIFY[str(r['mfinalfunc_modify'])]}")
+        if r["minitcond"] is not None:
+            opts.append(f"MINITCOND = {quote_literal(str(r['minitcond']))}")
+    if r["sortop"]:
+        opts.append(f"SORTOP = {r['sortop']}")
+    if r["parallel"] in _PARALLEL:
+        opts.append(f"PARALLEL = {_PARALLEL[str(r['parallel'])]}")
+    if r["aggkind"] == "h":
+        opts.append("HYPOTHETICAL")
+    args = r["arguments"] if r["nargs"] else "*"
+    body = ",\n".join(f"    {o}" for o in opts)
+    return f"CREATE AGGREGATE {qualified(str(r['schema']), str(r['name']))}({args}) (\n{body}\n)"

@@ -200,3 +200,16 @@ async def test_cli_diff_never_skips_a_kind_it_cannot_plan_silently(make_db, pg_c
     d = _no_password(await make_db(RANGE))
     code, out, _ = await _align("--from", c, "--to", d, "--exit-code", env=env)
     assert (code, out) == (0, "")
+
+
+async def test_cli_diff_extension_version_without_update_path_exits_1(make_db, pg_cluster) -> None:
+    """A difference the differ finds but cannot plan (no downgrade script for citext) makes the
+    plan incomplete: align diff exits 1 and names it, though the script itself is empty."""
+    a = _no_password(await make_db("CREATE EXTENSION citext VERSION '1.6';"))
+    b = _no_password(await make_db("CREATE EXTENSION citext VERSION '1.4';"))
+    env = _env(PGPASSWORD=pg_cluster.password)
+    code, out, err = await _align("--from", a, "--to", b, "--exit-code", env=env)
+    assert (code, out) == (1, "")
+    assert "the plan is incomplete" in err and "extension citext: installed version 1.6" in err
+    code, out, _ = await _align("--from", b, "--to", a, "--exit-code", env=env)
+    assert (code, out) == (2, "ALTER EXTENSION citext UPDATE TO '1.6';\n")

@@ -38,12 +38,85 @@ async def test_introspect_excluded_schema_is_invisible(make_db) -> None:
 async def test_diff_unsupported_kind_is_named_in_warning(make_db) -> None:
     url_a = await make_db()
     url_b = await make_db(
+        "CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi);"
         "CREATE TYPE pair AS (a int, b text);"
         "CREATE AGGREGATE my_sum(int) (SFUNC = int4pl, STYPE = int);"
     )
     plan = await diff_databases(url_a, url_b)
-    assert any("composite type" in w and "public.pair" in w for w in plan.warnings)
-    assert any("aggregate" in w and "my_sum" in w for w in plan.warnings)
+    assert any("range type" in w and "public.floatrange" in w for w in plan.warnings)
+    # composite types and aggregates are planned now
+    assert not any("pair" in w or "my_sum" in w for w in plan.warnings), plan.warnings
+    assert "CREATE TYPE public.pair AS (" in plan.sql
+    assert "CREATE AGGREGATE public.my_sum(integer) (" in plan.sql
+
+
+TYPED = (
+    "CREATE TABLE t (id int);"
+    "CREATE TYPE pair AS (a int, b text);"
+    "CREATE TABLE pairs OF pair (PRIMARY KEY (a));"
+    "CREATE INDEX pairs_b ON pairs (b);"
+)
+
+
+async def test_diff_typed_table_is_unplanned_not_created(make_db) -> None:
+    """A typed table (CREATE TABLE ... OF type) only in TO: its type is created, the table is
+    not (nor turned into a plain table), and the plan says it is incomplete."""
+    url_a = await make_db("CREATE TABLE t (id int);")
+    url_b = await make_db(TYPED)
+    plan = await diff_databases(url_a, url_b)
+    assert plan.unplanned == ["typed table public.pairs (only in TO)"]
+    assert "CREATE TYPE public.pair AS (" in plan.sql
+    assert "pairs" not in plan.sql, plan.sql
+    same = await diff_databases(url_b, await make_db(TYPED))
+    assert same.is_empty and same.complete, (same.sql, same.unplanned)
+
+
+async def test_diff_extension_without_update_path_is_unplanned(make_db) -> None:
+    """citext ships no downgrade scripts: 1.6 -> 1.4 has no path, so the plan has no
+    ALTER EXTENSION and names the difference as unplanned; the other way is planned."""
+    newer = await make_db("CREATE EXTENSION citext VERSION '1.6';")
+    older = await make_db("CREATE EXTENSION citext VERSION '1.4';")
+    down = await diff_databases(newer, older)
+    assert down.is_empty and not down.complete
+    assert down.unplanned == [
+        "extension citext: installed version 1.6, wanted 1.4: this server has no update path "
+        "from 1.6 to 1.4"
+    ]
+    up = await diff_databases(older, newer)
+    assert up.sql == "ALTER EXTENSION citext UPDATE TO '1.6';\n" and up.complete
+
+
+async def test_diff_collation_redefined_under_a_column_is_unplanned(make_db) -> None:
+    """A collation cannot be altered, and PostgreSQL refuses to drop one a column uses."""
+    a = await make_db(
+        "CREATE COLLATION c1 (provider = libc, lc_collate = 'C', lc_ctype = 'C');"
+        "CREATE TABLE t (name text COLLATE c1);"
+    )
+    b = await make_db(
+        "CREATE COLLATION c1 (provider = libc, lc_collate = 'C.UTF-8', lc_ctype = 'C.UTF-8');"
+        "CREATE TABLE t (name text COLLATE c1);"
+    )
+    plan = await diff_databases(a, b)
+    assert "COLLATION" not in plan.sql
+    assert len(plan.unplanned) == 1 and plan.unplanned[0].startswith("collation public.c1: ")
+    assert "public.t.name" in plan.unplanned[0]
+
+
+async def test_diff_composite_drop_and_attribute_drop_are_destructive(make_db) -> None:
+    a = await make_db(
+        "CREATE TYPE pair AS (a int, b text); CREATE TYPE gone AS (x int);"
+        "CREATE TABLE t (p pair); CREATE TYPE loose AS (a int, b text);"
+    )
+    b = await make_db(
+        "CREATE TYPE pair AS (a int); CREATE TABLE t (p pair);CREATE TYPE loose AS (a int);"
+    )
+    plan = await diff_databases(a, b)
+    flags = {s.sql.splitlines()[0]: s.destructive for s in plan.statements}
+    assert flags == {
+        "DROP TYPE public.gone": True,
+        "ALTER TYPE public.pair": True,  # t.p stores pairs: the values of b are lost
+        "ALTER TYPE public.loose": False,  # nothing stores the type
+    }
 
 
 async def test_fingerprint_stable_and_sensitive(make_db) -> None:

@@ -65,13 +65,24 @@ objs0 AS (
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\_%'
     UNION ALL
-    -- types; an array type stands for its element type
+    -- types (enums, domains, composite types); an array type stands for its element type
     SELECT 'pg_type'::regclass::oid, t.oid, 0, 'type', n.nspname,
            coalesce(el.typname, t.typname), ''
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     LEFT JOIN pg_type el ON el.oid = t.typelem AND t.typcategory = 'A'
+    LEFT JOIN pg_class cr ON cr.oid = coalesce(el.typrelid, t.typrelid) AND cr.relkind = 'c'
     WHERE n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\_%'
-      AND (t.typtype IN ('e', 'd') OR el.typtype IN ('e', 'd'))
+      AND (t.typtype IN ('e', 'd') OR el.typtype IN ('e', 'd') OR cr.oid IS NOT NULL)
+    UNION ALL
+    -- attributes of a composite type stand for their type (they depend on their own types
+    -- and collations)
+    SELECT 'pg_class'::regclass::oid, r.oid, a.attnum, 'type', r.nspname, r.relname, ''
+    FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE r.relkind = 'c'
+    UNION ALL
+    SELECT 'pg_collation'::regclass::oid, co.oid, 0, 'collation', n.nspname, co.collname, ''
+    FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace
+    WHERE n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\_%'
     UNION ALL
     -- row types of tables and views, and their array types, stand for the relation
     -- (a function returning SETOF t, a column or domain of type t depends on table t)

@@ -1,5 +1,7 @@
--- Tables, partitioned tables and partitions.
+-- Tables, partitioned tables and partitions. Typed tables (CREATE TABLE ... OF type) are
+-- named by of_type: the engine does not plan them (see unsupported.sql).
 SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
+       CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS of_type,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        pn.nspname AS parent_schema, p.relname AS parent_name,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,

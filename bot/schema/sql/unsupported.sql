@@ -5,29 +5,24 @@ WITH scope AS (
 ),
 ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')
 SELECT kind, identity, signature FROM (
-    SELECT 'composite type' AS kind, quote_ident(s.nspname) || '.' || quote_ident(t.typname) AS identity,
-           (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
-            FROM pg_attribute a WHERE a.attrelid = t.typrelid) AS signature
-    FROM pg_type t JOIN scope s ON s.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid
-    WHERE t.typtype = 'c' AND c.relkind = 'c'
-      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
-    UNION ALL
-    SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' ELSE 'base type' END,
-           quote_ident(s.nspname) || '.' || quote_ident(t.typname), ''
+    SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type'
+                          ELSE 'base type' END AS kind,
+           quote_ident(s.nspname) || '.' || quote_ident(t.typname) AS identity, '' AS signature
     FROM pg_type t JOIN scope s ON s.oid = t.typnamespace
     WHERE (t.typtype IN ('r', 'm') OR (t.typtype = 'b' AND t.typcategory <> 'A'))
       AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
-    UNION ALL
-    SELECT 'aggregate', quote_ident(s.nspname) || '.' || quote_ident(p.proname)
-           || '(' || pg_get_function_identity_arguments(p.oid) || ')', ''
-    FROM pg_proc p JOIN scope s ON s.oid = p.pronamespace
-    WHERE p.prokind = 'a'
-      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
     UNION ALL
     SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'relation kind ' || c.relkind::text END,
            quote_ident(s.nspname) || '.' || quote_ident(c.relname), ''
     FROM pg_class c JOIN scope s ON s.oid = c.relnamespace
     WHERE c.relkind IN ('f')
+    UNION ALL
+    -- typed tables (CREATE TABLE ... OF type): left out of the model, see tables.sql
+    SELECT 'typed table', quote_ident(s.nspname) || '.' || quote_ident(c.relname),
+           'OF ' || format_type(c.reloftype, NULL)
+    FROM pg_class c JOIN scope s ON s.oid = c.relnamespace
+    WHERE c.reloftype <> 0 AND c.relkind IN ('r', 'p')
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
     UNION ALL
     SELECT 'rule', quote_ident(r.rulename) || ' on ' || quote_ident(s.nspname) || '.' || quote_ident(c.relname),
            pg_get_ruledef(r.oid)
@@ -38,10 +33,6 @@ SELECT kind, identity, signature FROM (
            || '(' || format_type(o.oprleft, NULL) || ', ' || format_type(o.oprright, NULL) || ')', ''
     FROM pg_operator o JOIN scope s ON s.oid = o.oprnamespace
     WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_operator'::regclass AND ext.objid = o.oid)
-    UNION ALL
-    SELECT 'collation', quote_ident(s.nspname) || '.' || quote_ident(co.collname), ''
-    FROM pg_collation co JOIN scope s ON s.oid = co.collnamespace
-    WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_collation'::regclass AND ext.objid = co.oid)
     UNION ALL
     SELECT 'text search configuration', quote_ident(s.nspname) || '.' || quote_ident(cf.cfgname), ''
     FROM pg_ts_config cf JOIN scope s ON s.oid = cf.cfgnamespace
