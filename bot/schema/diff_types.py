@@ -138,7 +138,10 @@ def _emit_extensions(cs: ChangeSet) -> None:
         name = quote_ident(ext.name)
         old = cs.old.extensions.get(key)
         if old is None:
-            sql = f"CREATE EXTENSION IF NOT EXISTS {name} WITH SCHEMA {quote_ident(ext.schema)}"
+            sql = (
+                f"CREATE EXTENSION IF NOT EXISTS {name} WITH SCHEMA {quote_ident(ext.schema)}"
+                f" VERSION {quote_literal(ext.version)}"  # the server's default may differ
+            )
             cs.add(
                 Statement(
                     sql,

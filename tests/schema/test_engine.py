@@ -102,6 +102,29 @@ async def test_diff_collation_redefined_under_a_column_is_unplanned(make_db) -> 
     assert "public.t.name" in plan.unplanned[0]
 
 
+async def test_diff_stored_composite_reordered_or_retyped_is_unplanned(make_db) -> None:
+    """A column stores the type, so it can be neither re-created nor altered into the new
+    attribute order (a retyped attribute would be dropped and added last): the plan says so
+    and leaves the type alone rather than emitting an ALTER TYPE that fails or misorders."""
+    a = await make_db(
+        "CREATE TYPE point3 AS (x int, y int); CREATE TYPE pair AS (a int, b text);"
+        "CREATE TABLE shapes (id int PRIMARY KEY, origin point3, p pair);"
+        "INSERT INTO shapes VALUES (1, ROW(1, 2), ROW(3, 'x'));"
+        "CREATE VIEW shape_x AS SELECT id, (origin).x FROM shapes;"
+    )
+    b = await make_db(
+        "CREATE TYPE point3 AS (x numeric, y int); CREATE TYPE pair AS (b text, a int);"
+        "CREATE TABLE shapes (id int PRIMARY KEY, origin point3, p pair);"
+        "CREATE VIEW shape_x AS SELECT id, (origin).x FROM shapes;"
+    )
+    plan = await diff_databases(a, b)
+    assert "ALTER TYPE" not in plan.sql and "DROP TYPE" not in plan.sql, plan.sql
+    assert sorted(u.split(":")[0] for u in plan.unplanned) == [
+        "composite type public.pair",
+        "composite type public.point3",
+    ]
+
+
 async def test_diff_composite_drop_and_attribute_drop_are_destructive(make_db) -> None:
     a = await make_db(
         "CREATE TYPE pair AS (a int, b text); CREATE TYPE gone AS (x int);"

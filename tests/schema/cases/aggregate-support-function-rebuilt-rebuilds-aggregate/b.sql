@@ -1,0 +1,2 @@
+CREATE FUNCTION acc_add(s numeric, v numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT s + coalesce(v, 0) $$;
+CREATE AGGREGATE my_sum(numeric) (SFUNC = acc_add, STYPE = numeric, INITCOND = '0');
