@@ -115,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     if not plan.complete:
         # Never a silent skip: the script above does not make FROM equal TO.
         print(
-            f"align diff: the plan is incomplete: {len(plan.unplanned)} object(s) of a kind "
-            "align cannot plan differ: " + "; ".join(plan.unplanned),
+            f"align diff: the plan is incomplete: {len(plan.unplanned)} difference(s) align "
+            "cannot plan: " + "; ".join(plan.unplanned),
             file=sys.stderr,
         )
         return 1

@@ -411,7 +411,7 @@ async def verify_all(ctx: StepContext) -> dict[str, Any]:
 
 def verdict(data: dict[str, Any]) -> dict[str, Any]:
     """Both judges must agree; with neither, the run cannot claim to be in sync. A judge that
-    cannot tell (None: objects of a kind the built-in differ cannot compare differ) makes the
+    cannot tell (None: a difference the built-in differ cannot plan or compare) makes the
     verdict None — NOT VERIFIED — unless another judge already says OUT OF SYNC."""
     judges = [data["builtin_in_sync"]] if "builtin_in_sync" in data else []
     if "command_exit_code" in data:
@@ -425,7 +425,7 @@ def verdict(data: dict[str, Any]) -> dict[str, Any]:
     if False in judges:
         return {**data, "in_sync": False}
     if None in judges:
-        note = "objects of a kind align cannot compare differ: " + "; ".join(
+        note = "differences align cannot plan or compare remain: " + "; ".join(
             data.get("unplanned") or []
         )
         return {**data, "in_sync": None, "note": note}
