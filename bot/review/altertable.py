@@ -155,6 +155,30 @@ def _fill_finding(name: str, fill: str, table: str, ctx: StatementContext) -> No
     ctx.details.setdefault("fills", []).append((quote_ident(name), fill))
 
 
+@action(AT.AT_SetIdentity)
+def _set_identity(cmd: ast.AlterTableCmd, table: str, ctx: StatementContext) -> LockLevel:
+    if not ctx.is_new(table):
+        restart_finding(_column(table, cmd.name), "identity of", cmd.def_, ctx)
+    return LockLevel.ACCESS_EXCLUSIVE
+
+
+def restart_finding(
+    obj: str, what: str, options: tuple[ast.Node, ...] | None, ctx: StatementContext
+) -> None:
+    """SEQUENCE_RESTART when ``options`` (ALTER SEQUENCE's, or SET for an identity) hold
+    RESTART: the values handed out next start over, and may repeat keys rows already have."""
+    for opt in options or ():
+        if isinstance(opt, ast.DefElem) and opt.defname == "restart":
+            at = f" at {opt.arg.ival}" if isinstance(opt.arg, ast.Integer) else ""
+            ctx.find(
+                Code.SEQUENCE_RESTART,
+                obj,
+                f"{what} {obj} restarts{at}: the next values may repeat ones existing rows hold, "
+                "and inserts then fail on unique keys",
+                "check the highest value in use (and the reason the plan gives) before approving",
+            )
+
+
 @action(AT.AT_DropIdentity)
 def _drop_identity(cmd: ast.AlterTableCmd, table: str, ctx: StatementContext) -> LockLevel:
     if not ctx.is_new(table):

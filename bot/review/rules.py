@@ -16,7 +16,7 @@ from pglast.enums import DropBehavior, ObjectType
 # rules_maintenance and txncontrol are imported for their side effect: they register their rules
 # in the same registry.
 from bot.review import rules_maintenance, txncontrol  # noqa: F401
-from bot.review.altertable import check_alter_table
+from bot.review.altertable import check_alter_table, restart_finding
 from bot.review.context import StatementContext
 from bot.review.hazards import Code, HazardKind, LockLevel
 from bot.review.names import object_text, qualify, quote_ident, rangevar_text
@@ -299,6 +299,21 @@ def _set_schema(node: ast.AlterObjectSchemaStmt, ctx: StatementContext) -> None:
     if not ctx.is_new(name):
         ctx.find(code, name, f"{name} moves to schema {quote_ident(node.newschema)}; code using "
                  "the old qualified name breaks")  # fmt: skip
+
+
+@rule(ast.CreateSeqStmt)
+def _create_sequence(node: ast.CreateSeqStmt, ctx: StatementContext) -> None:
+    name = rangevar_text(node.sequence, ctx.default_schema)
+    ctx.touch(name)
+    ctx.state.created_tables.add(name)  # a relation of this script: nothing uses it yet
+
+
+@rule(ast.AlterSeqStmt)
+def _alter_sequence(node: ast.AlterSeqStmt, ctx: StatementContext) -> None:
+    name = rangevar_text(node.sequence, ctx.default_schema)
+    ctx.touch(name)
+    if not ctx.is_new(name):
+        restart_finding(name, "sequence", node.options, ctx)
 
 
 @rule(ast.CreateEnumStmt)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.review.analyze import analyze
+from bot.review.hazards import Code
 from bot.schema.compare import diff_databases
 from bot.schema.diff import diff_schemas
 from bot.schema.fingerprint import schema_fingerprint, schema_from_dict, schema_to_dict
@@ -181,3 +185,19 @@ async def test_diff_json_fields_mark_destructive(pg_cluster, make_db) -> None:
         set(r) == {"sql", "object", "operation", "destructive", "transactional"}
         for r in rows.values()
     )
+
+
+async def test_plans_that_restart_a_sequence_or_identity_are_flagged_for_review(make_db) -> None:
+    """The differ emits RESTART only when the new bounds exclude the current value; the review
+    names it, since the values handed out next may repeat keys rows already hold."""
+    cases = Path(__file__).parent / "cases"
+    for case in (
+        "sequence-new-minvalue-above-used-value",
+        "identity-new-minvalue-above-used-value",
+    ):
+        a = await make_db((cases / case / "a.sql").read_text())
+        b = await make_db((cases / case / "b.sql").read_text())
+        plan = await diff_databases(a, b)
+        assert "RESTART" in plan.sql, plan.sql
+        codes = [f.code for f in analyze(plan.sql).findings]
+        assert Code.SEQUENCE_RESTART in codes, (case, codes)
