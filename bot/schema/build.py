@@ -360,21 +360,15 @@ def _dependencies(
     for key, view in s.views.items():
         for col in view.columns:
             deps[("column", view.schema, view.name, col)].add(key)
-    if not skip:
-        out = {}
-        for key, refs in deps.items():
-            refs.discard(key)
-            if refs:
-                out[key] = tuple(refs) if len(refs) == 1 else tuple(sorted(refs))
-        return out
-    # Drop edges touching excluded tables.
     out: dict[Key, tuple[Key, ...]] = {}
     for key, refs in deps.items():
-        if _touches(key, skip):
-            continue
-        kept = tuple(sorted(k for k in refs if not _touches(k, skip) and k != key))
-        if kept:
-            out[key] = kept
+        refs.discard(key)
+        if skip:  # drop edges touching excluded tables
+            if _touches(key, skip):
+                continue
+            refs = {k for k in refs if not _touches(k, skip)}
+        if refs:
+            out[key] = tuple(refs) if len(refs) == 1 else tuple(sorted(refs))
     return out
 
 

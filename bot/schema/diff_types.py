@@ -420,6 +420,7 @@ def _emit_sequences(cs: ChangeSet) -> None:
                 target, op = f"{qualified(s, t)}.{quote_ident(c)}", "create_sequence_owner"
             # Moving the owner releases the old one first; when the old owner is dropped by
             # this plan, that release must run on its own before the drop (see ``cycles``).
+            moving = old_owner is not None and seq.owned_by is not None
             release = Statement(
                 f"ALTER SEQUENCE {name} OWNED BY NONE",
                 name,
@@ -435,7 +436,7 @@ def _emit_sequences(cs: ChangeSet) -> None:
                     drops=frozenset({owner_key}) if old_owner else frozenset(),
                     creates=frozenset({owner_key}) if seq.owned_by else frozenset(),
                     requires=frozenset({key}),
-                    detachable=(release,) if old_owner and seq.owned_by else (),
+                    detachable=(release,) if moving else (),
                 )
             )
         cs.add_comment(key, f"SEQUENCE {name}", old and old.comment, seq.comment, fresh=fresh)

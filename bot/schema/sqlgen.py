@@ -176,6 +176,21 @@ _MODIFY = {"r": "READ_ONLY", "s": "SHAREABLE", "w": "READ_WRITE"}
 _PARALLEL = {"s": "SAFE", "r": "RESTRICTED"}
 
 
+def _final_options(r: Mapping[str, object], prefix: str, default_modify: str) -> list[str]:
+    """FINALFUNC, FINALFUNC_EXTRA and FINALFUNC_MODIFY of the plain (``prefix`` "") or the
+    moving-aggregate (``prefix`` "m") state."""
+    word = prefix.upper()
+    out = []
+    if r[f"{prefix}finalfunc"]:
+        out.append(f"{word}FINALFUNC = {r[f'{prefix}finalfunc']}")
+        if r[f"{prefix}finalfunc_extra"]:
+            out.append(f"{word}FINALFUNC_EXTRA")
+    modify = str(r[f"{prefix}finalfunc_modify"])
+    if modify != default_modify:
+        out.append(f"{word}FINALFUNC_MODIFY = {_MODIFY[modify]}")
+    return out
+
+
 def create_aggregate(r: Mapping[str, object]) -> str:
     """``CREATE AGGREGATE`` from a row of ``sql/aggregates.sql`` (the reconstruction pg_dump
     makes): support functions are the server's regproc text, so already quoted."""
@@ -183,12 +198,7 @@ def create_aggregate(r: Mapping[str, object]) -> str:
     opts = [f"SFUNC = {r['sfunc']}", f"STYPE = {r['stype']}"]
     if r["sspace"]:
         opts.append(f"SSPACE = {r['sspace']}")
-    if r["finalfunc"]:
-        opts.append(f"FINALFUNC = {r['finalfunc']}")
-        if r["finalfunc_extra"]:
-            opts.append("FINALFUNC_EXTRA")
-    if r["finalfunc_modify"] != default_modify:
-        opts.append(f"FINALFUNC_MODIFY = {_MODIFY[str(r['finalfunc_modify'])]}")
+    opts += _final_options(r, "", default_modify)
     for key, word in (
         ("combinefunc", "COMBINEFUNC"),
         ("serialfunc", "SERIALFUNC"),
@@ -206,12 +216,7 @@ def create_aggregate(r: Mapping[str, object]) -> str:
         ]
         if r["msspace"]:
             opts.append(f"MSSPACE = {r['msspace']}")
-        if r["mfinalfunc"]:
-            opts.append(f"MFINALFUNC = {r['mfinalfunc']}")
-            if r["mfinalfunc_extra"]:
-                opts.append("MFINALFUNC_EXTRA")
-        if r["mfinalfunc_modify"] != default_modify:
-            opts.append(f"MFINALFUNC_MODIFY = {_MODIFY[str(r['mfinalfunc_modify'])]}")
+        opts += _final_options(r, "m", default_modify)
         if r["minitcond"] is not None:
             opts.append(f"MINITCOND = {quote_literal(str(r['minitcond']))}")
     if r["sortop"]:
