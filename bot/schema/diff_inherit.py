@@ -181,8 +181,10 @@ def _warn_declared(
         sc = start.get(c.name)
         declared = sc is None or sc.local or c.name in freed
         if not c.local and declared and t.inherits:
+            col = f"{qualified(t.schema, t.name)}.{quote_ident(c.name)}"
             cs.warnings.append(
-                f"column {qualified(t.schema, t.name)}.{quote_ident(c.name)} stays declared by "
-                "the table itself (TO only inherits it): PostgreSQL cannot make a declared "
-                "column inherited-only without rebuilding the table"
+                f"column {col} stays declared by the table itself (TO only inherits it): "
+                "PostgreSQL cannot make a declared column inherited-only without rebuilding "
+                "the table"
             )
+            cs.unplan("column", col, "declared by the table in FROM, only inherited in TO")

@@ -355,6 +355,7 @@ def _alter_domain(cs: ChangeSet, old: m.Domain, new: m.Domain) -> None:
             out.append((f"ADD CONSTRAINT {quote_ident(cname)} {c.definition}", False))
     if old.collation != new.collation:
         cs.warnings.append(f"domain {name}: collation change is not supported")
+        cs.unplan("domain", name, "its collation differs; a domain's collation cannot be altered")
     for clause, drops in out:
         # Dropping a check releases what the old check used (a function about to be
         # dropped): the statement drops the domain's old form, so it runs before those drops.

@@ -201,3 +201,12 @@ async def test_plans_that_restart_a_sequence_or_identity_are_flagged_for_review(
         assert "RESTART" in plan.sql, plan.sql
         codes = [f.code for f in analyze(plan.sql).findings]
         assert Code.SEQUENCE_RESTART in codes, (case, codes)
+
+
+async def test_domain_collation_change_is_unplanned(make_db) -> None:
+    """A domain's collation cannot be altered: the difference is named, not skipped."""
+    a = await make_db('CREATE DOMAIN code AS text COLLATE "C";')
+    b = await make_db('CREATE DOMAIN code AS text COLLATE "POSIX";')
+    plan = await diff_databases(a, b)
+    assert not plan.complete
+    assert [u.split(":")[0] for u in plan.unplanned] == ["domain public.code"], plan.unplanned
