@@ -52,6 +52,9 @@ SELECT kind, identity, signature FROM (
     FROM pg_cast c
     WHERE c.oid >= 16384
       AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_cast'::regclass AND ext.objid = c.oid)
+      -- a multirange type's own cast from its range type is part of that type
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_cast'::regclass
+                                                  AND d.objid = c.oid AND d.deptype = 'i')
     UNION ALL
     SELECT 'language', quote_ident(l.lanname), ''
     FROM pg_language l
