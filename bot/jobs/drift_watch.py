@@ -116,6 +116,7 @@ def _alert(drift: Drift, *, now: datetime, changed: bool) -> Message:
         signature=drift.signature,
         checked_at=now,
         changed=changed,
+        unplanned=drift.unplanned,
     )
 
 

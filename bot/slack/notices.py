@@ -37,22 +37,28 @@ def drift_alert_message(
     signature: str,
     checked_at: datetime,
     changed: bool,
+    unplanned: Sequence[str] = (),
 ) -> Message:
     """Production differs from the desired schema: how much, what, and a button to align.
 
-    ``changed``: an earlier, different drift was already reported (the wording says so)."""
+    ``changed``: an earlier, different drift was already reported (the wording says so).
+    ``unplanned``: differences no statement makes (``Plan.unplanned``), listed after them."""
     count = len(objects)
     noun = "statement" if count == 1 else "statements"
     what = "Drift changed" if changed else "Drift detected"
+    cannot = f" and {len(unplanned)} difference(s) align cannot plan" if unplanned else ""
     headline = (
         f":warning: *{what} on `{escape(target)}`*: production differs from the desired "
         f"schema — {count} {noun} needed to align"
         + (f", *{destructive} destructive*" if destructive else "")
+        + cannot
         + "."
     )
-    shown = [f"• `{escape(o)}`" for o in objects[:DRIFT_OBJECTS_SHOWN]]
-    if count > DRIFT_OBJECTS_SHOWN:
-        shown.append(f"_…and {count - DRIFT_OBJECTS_SHOWN} more_")
+    items = [f"`{escape(o)}`" for o in objects]
+    items += [f"cannot plan: {escape(u)}" for u in unplanned]
+    shown = [f"• {i}" for i in items[:DRIFT_OBJECTS_SHOWN]]
+    if len(items) > DRIFT_OBJECTS_SHOWN:
+        shown.append(f"_…and {len(items) - DRIFT_OBJECTS_SHOWN} more_")
     blocks: list[dict[str, Any]] = [
         section(headline, block_id=ids.BLOCK_DRIFT),
         section(clip("\n".join(shown))),
@@ -68,7 +74,7 @@ def drift_alert_message(
             "the alignment run snapshots production and asks for review before changing it."
         ),
     ]
-    text = f"{what} on {target}: {count} {noun} needed to align ({destructive} destructive)"
+    text = f"{what} on {target}: {count} {noun} needed to align ({destructive} destructive){cannot}"
     return Message(text=text, blocks=blocks)
 
 

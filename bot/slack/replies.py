@@ -54,8 +54,9 @@ def drift_message(drift: Drift) -> Message:
     target = escape(drift.target)
     if drift.in_sync:
         return notice(f":white_check_mark: `{target}` is IN SYNC with its desired schema.")
-    n = len(drift.statements)
-    shown = "\n".join(f"• {escape(clip(o, 200))}" for o in drift.objects[:_SHOWN_DIFFERENCES])
+    items = (*drift.objects, *(f"cannot plan: {u}" for u in drift.unplanned))
+    n = len(items)
+    shown = "\n".join(f"• {escape(clip(o, 200))}" for o in items[:_SHOWN_DIFFERENCES])
     more = f"\n… and {n - _SHOWN_DIFFERENCES} more" if n > _SHOWN_DIFFERENCES else ""
     destructive = f", {drift.destructive} destructive" if drift.destructive else ""
     head = f":warning: `{target}` is OUT OF SYNC: {n} difference{'s' * (n != 1)}{destructive}."

@@ -6,6 +6,7 @@ it only reads both catalogs.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator
@@ -26,16 +27,19 @@ class Drift:
     objects: tuple[str, ...]  # "operation object" per statement, for summaries
     destructive: int
     warnings: tuple[str, ...]
+    # differences the differ cannot plan (``Plan.unplanned``): never in sync while any remain
+    unplanned: tuple[str, ...] = ()
 
     @property
     def in_sync(self) -> bool:
-        return not self.statements
+        return not self.statements and not self.unplanned
 
     @property
     def signature(self) -> str:
         """Identifies *this* drift: the same differences give the same signature, so a watcher
         can alert once per distinct drift."""
-        return hashlib.sha256("\n".join(self.statements).encode()).hexdigest()[:16]
+        text = "\n".join((*self.statements, *self.unplanned))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @contextlib.asynccontextmanager
@@ -57,11 +61,12 @@ async def check_drift(target: Target) -> Drift:
     async with _desired_url(target) as url:
         desired = await fetch_schema(url, options=options)
         prod = await align_definitions(prod, desired, url)
-    plan = diff_schemas(prod, desired)
+    plan = await asyncio.to_thread(diff_schemas, prod, desired)  # CPU work: off the event loop
     return Drift(
         target=target.name,
         statements=tuple(s.sql for s in plan.statements),
         objects=tuple(f"{s.operation} {s.object}" for s in plan.statements),
         destructive=sum(s.destructive for s in plan.statements),
         warnings=tuple(plan.warnings),
+        unplanned=tuple(plan.unplanned),
     )

@@ -220,7 +220,7 @@ async def make_plan(ctx: StepContext) -> PlanResult:
                 raise PlanError("the target has no desired schema (desired_url or schema file)")
             desired = await fetch_schema(url, options=_options(ctx))
             aligned = await align_definitions(prod, desired, url)
-        plan = diff_schemas(aligned, desired)
+        plan = await asyncio.to_thread(diff_schemas, aligned, desired)
         warnings = list(plan.warnings)
         notes = [{"statement": i, **n.to_dict()} for i, n in plan.notes]
         sql_bytes = plan.sql.encode("utf-8")
@@ -374,7 +374,7 @@ async def verify(ctx: StepContext) -> dict[str, Any]:
         prod = await fetch_schema(ctx.target.database_url.value, options=_options(ctx))
         desired = await fetch_schema(url, options=_options(ctx))
         prod = await align_definitions(prod, desired, url)
-    plan = diff_schemas(prod, desired)
+    plan = await asyncio.to_thread(diff_schemas, prod, desired)
     data: dict[str, Any] = {
         "builtin_in_sync": plan.is_empty and plan.complete,
         "remaining": [s.sql for s in plan.statements][:100],

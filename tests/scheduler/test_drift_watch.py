@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.jobs.drift_watch import watch_drift
 from bot.slack import ids
+from bot.slack.replies import drift_message
+from bot.workflow.drift import check_drift
 
 from .conftest import CHANNEL
 
@@ -48,6 +50,23 @@ async def test_drift_watch_alerts_once_per_distinct_drift(jobs_env) -> None:
     assert jobs_env.deps.metrics.drift_statements.value(target="prod") == 2
     alerts = [e for e in await jobs_env.store.audit_events() if e.action == "drift.alerted"]
     assert [e.detail["statements"] for e in alerts] == [1, 2]
+
+
+async def test_drift_watch_never_calls_an_unplannable_difference_in_sync(jobs_env) -> None:
+    """An object of a kind align cannot plan, in production only: no statement would align it,
+    yet production differs. The watch alerts and names it; /align verify says OUT OF SYNC."""
+    await jobs_env.prod_execute(
+        "CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi)"
+    )
+    assert await watch_drift(jobs_env.deps) == {"prod": "drift"}
+    [alert] = jobs_env.posts()
+    assert "difference(s) align cannot plan" in alert["text"], alert["text"]
+    assert "range type public.floatrange (only in FROM)" in str(alert["blocks"])
+    drift = await check_drift(jobs_env.deps.settings.targets["prod"])
+    assert not drift.in_sync and not drift.statements
+    assert "cannot plan: range type public.floatrange" in str(drift_message(drift).blocks)
+    await jobs_env.prod_execute("DROP TYPE floatrange")
+    assert await watch_drift(jobs_env.deps) == {"prod": "in_sync"}
 
 
 async def test_drift_watch_says_back_in_sync_once(jobs_env) -> None:
